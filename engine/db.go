@@ -1,0 +1,91 @@
+package engine
+
+import "strings"
+
+// Key access for command handlers. Every method requires the key's shard
+// lock (held by the dispatcher for the command's declared keys) or the
+// namespace's exclusive lock.
+
+// Lookup returns the live entry for key for a read: it counts a keyspace
+// hit or miss and touches the key's access time unless the client asked
+// for NO-TOUCH.
+func (c *Ctx) Lookup(key []byte) *Entry {
+	e := c.DB.find(bstr(key), c.nowMs)
+	if e == nil {
+		c.Client.NS.Stats.KeyspaceMisses.Add(1)
+		return nil
+	}
+	c.Client.NS.Stats.KeyspaceHits.Add(1)
+	if !c.Client.NoTouch {
+		e.Val.lru = lruClock(c.nowMs)
+	}
+	return e
+}
+
+// LookupWrite returns the live entry for key for a write: no hit/miss
+// accounting, access time touched.
+func (c *Ctx) LookupWrite(key []byte) *Entry {
+	e := c.DB.find(bstr(key), c.nowMs)
+	if e != nil {
+		e.Val.lru = lruClock(c.nowMs)
+	}
+	return e
+}
+
+// Exists reports whether key is live, without touching it.
+func (c *Ctx) Exists(key []byte) bool { return c.DB.find(bstr(key), c.nowMs) != nil }
+
+// SetValue stores val under key, replacing any value of any type. The TTL
+// is cleared unless keepTTL. It returns the entry.
+func (c *Ctx) SetValue(key []byte, val any, keepTTL bool) *Entry {
+	return c.DB.set(bstr(key), val, keepTTL, c.nowMs)
+}
+
+// Delete removes key and reports whether it existed (and was live).
+func (c *Ctx) Delete(key []byte) bool {
+	db := c.DB
+	k := bstr(key)
+	e := db.find(k, c.nowMs)
+	if e == nil {
+		return false
+	}
+	db.removeEntry(db.shardFor(k), e)
+	c.Dirty(1)
+	return true
+}
+
+// SetExpire sets the absolute deadline (unix ms) of a live entry; 0 clears
+// it.
+func (c *Ctx) SetExpire(e *Entry, at int64) {
+	c.DB.setExpire(c.DB.shardFor(e.Key), e, at)
+}
+
+// Dirty records n changes for persistence's change counter.
+func (c *Ctx) Dirty(n int64) { c.Client.NS.Stats.Dirty.Add(n) }
+
+// set is SetValue for a key given as a string (it may alias a read buffer;
+// a new key is copied).
+func (db *DB) set(k string, val any, keepTTL bool, now int64) *Entry {
+	s := db.shardFor(k)
+	e := s.keys.Find(k)
+	if e != nil && e.Val.expire != 0 && e.Val.expire <= now {
+		db.removeEntry(s, e)
+		db.ns.Stats.ExpiredKeys.Add(1)
+		e = nil
+	}
+	if e == nil {
+		e = s.keys.Add(strings.Clone(k), item{val: val, lru: lruClock(now)})
+		db.ns.Stats.Dirty.Add(1)
+		return e
+	}
+	e.Val.val = val
+	e.Val.lru = lruClock(now)
+	if !keepTTL && e.Val.expire != 0 {
+		db.setExpire(s, e, 0)
+	}
+	db.ns.Stats.Dirty.Add(1)
+	return e
+}
+
+// lruClock is Valkey's LRU clock: seconds resolution, 24 bits.
+func lruClock(nowMs int64) uint32 { return uint32(nowMs/1000) & (1<<24 - 1) }

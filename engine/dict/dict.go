@@ -1,0 +1,328 @@
+// Package dict is the hash table under flect's keyspace and its hashes and
+// sets: a chained table with incremental rehashing, a reverse-binary SCAN
+// cursor and uniform random sampling, the three things a Go map cannot give.
+//
+// The SCAN cursor has Valkey's guarantee: an element present in the table
+// from the start to the end of a full iteration is returned at least once,
+// however the table grows or shrinks in between. Elements may be returned
+// more than once.
+//
+// A Dict is not safe for concurrent use; its owner serialises access.
+package dict
+
+import (
+	"hash/maphash"
+	"math/bits"
+	"math/rand/v2"
+)
+
+// Node is one element of a Dict. Its Key must not be changed while the node
+// is in a table; Val belongs to the caller.
+type Node[V any] struct {
+	next *Node[V]
+	Key  string
+	Val  V
+}
+
+const (
+	minSize = 4
+	// rehashStep is the number of buckets moved from the old table to the
+	// new one by each write while a rehash is in progress.
+	rehashStep = 1
+	// emptyVisits bounds the empty buckets one rehash step may skip.
+	emptyVisits = 10
+)
+
+type table[V any] struct {
+	buckets []*Node[V]
+	mask    uint64
+	used    int
+}
+
+// Dict is a hash table from string keys to nodes holding V.
+type Dict[V any] struct {
+	seed  maphash.Seed
+	ht    [2]table[V] // ht[1] is in use only while rehashing
+	rehix int         // next bucket of ht[0] to move; -1 when not rehashing
+}
+
+// New returns an empty Dict.
+func New[V any]() *Dict[V] {
+	return &Dict[V]{seed: maphash.MakeSeed(), rehix: -1}
+}
+
+// Len returns the number of elements.
+func (d *Dict[V]) Len() int { return d.ht[0].used + d.ht[1].used }
+
+// Buckets returns the number of buckets in use (both tables while
+// rehashing), for introspection.
+func (d *Dict[V]) Buckets() int { return len(d.ht[0].buckets) + len(d.ht[1].buckets) }
+
+func (d *Dict[V]) hash(key string) uint64 { return maphash.String(d.seed, key) }
+
+func (d *Dict[V]) rehashing() bool { return d.rehix >= 0 }
+
+// Find returns the node for key, or nil.
+func (d *Dict[V]) Find(key string) *Node[V] {
+	if d.Len() == 0 {
+		return nil
+	}
+	h := d.hash(key)
+	for t := 0; t < 2; t++ {
+		tb := &d.ht[t]
+		if len(tb.buckets) == 0 {
+			break
+		}
+		for n := tb.buckets[h&tb.mask]; n != nil; n = n.next {
+			if n.Key == key {
+				return n
+			}
+		}
+		if !d.rehashing() {
+			break
+		}
+	}
+	return nil
+}
+
+// Upsert returns the node for key, adding an empty one if it is missing;
+// added reports whether it did.
+func (d *Dict[V]) Upsert(key string) (n *Node[V], added bool) {
+	if n := d.Find(key); n != nil {
+		return n, false
+	}
+	n = &Node[V]{Key: key}
+	d.insert(n)
+	return n, true
+}
+
+// Add inserts a node for a key the caller knows is absent and returns it.
+func (d *Dict[V]) Add(key string, val V) *Node[V] {
+	n := &Node[V]{Key: key, Val: val}
+	d.insert(n)
+	return n
+}
+
+func (d *Dict[V]) insert(n *Node[V]) {
+	d.step()
+	d.growIfNeeded()
+	t := 0
+	if d.rehashing() {
+		t = 1
+	}
+	tb := &d.ht[t]
+	i := d.hash(n.Key) & tb.mask
+	n.next = tb.buckets[i]
+	tb.buckets[i] = n
+	tb.used++
+}
+
+// Delete removes key and returns its node, or nil if it was absent.
+func (d *Dict[V]) Delete(key string) *Node[V] {
+	if d.Len() == 0 {
+		return nil
+	}
+	d.step()
+	h := d.hash(key)
+	for t := 0; t < 2; t++ {
+		tb := &d.ht[t]
+		if len(tb.buckets) == 0 {
+			break
+		}
+		var prev *Node[V]
+		for n := tb.buckets[h&tb.mask]; n != nil; n = n.next {
+			if n.Key == key {
+				if prev == nil {
+					tb.buckets[h&tb.mask] = n.next
+				} else {
+					prev.next = n.next
+				}
+				n.next = nil
+				tb.used--
+				d.shrinkIfNeeded()
+				return n
+			}
+			prev = n
+		}
+		if !d.rehashing() {
+			break
+		}
+	}
+	return nil
+}
+
+// Clear removes every element.
+func (d *Dict[V]) Clear() {
+	d.ht = [2]table[V]{}
+	d.rehix = -1
+}
+
+func (d *Dict[V]) growIfNeeded() {
+	if d.rehashing() {
+		return
+	}
+	tb := &d.ht[0]
+	if len(tb.buckets) == 0 {
+		d.ht[0] = newTable[V](minSize)
+		return
+	}
+	if tb.used >= len(tb.buckets) {
+		d.resize(tb.used * 2)
+	}
+}
+
+func (d *Dict[V]) shrinkIfNeeded() {
+	if d.rehashing() {
+		return
+	}
+	tb := &d.ht[0]
+	if len(tb.buckets) > minSize && tb.used*8 < len(tb.buckets) {
+		d.resize(tb.used)
+	}
+}
+
+func newTable[V any](n int) table[V] {
+	size := minSize
+	for size < n {
+		size <<= 1
+	}
+	return table[V]{buckets: make([]*Node[V], size), mask: uint64(size - 1)}
+}
+
+func (d *Dict[V]) resize(n int) {
+	nt := newTable[V](n)
+	if len(nt.buckets) == len(d.ht[0].buckets) {
+		return
+	}
+	d.ht[1] = nt
+	d.rehix = 0
+}
+
+// step moves a few buckets of the old table to the new one.
+func (d *Dict[V]) step() { d.Rehash(rehashStep) }
+
+// Rehash moves up to n non-empty buckets of an in-progress rehash and
+// reports whether more work remains. Owners may call it from idle time.
+func (d *Dict[V]) Rehash(n int) bool {
+	if !d.rehashing() {
+		return false
+	}
+	old, nt := &d.ht[0], &d.ht[1]
+	empty := n * emptyVisits
+	for ; n > 0 && old.used > 0; n-- {
+		for old.buckets[d.rehix] == nil {
+			d.rehix++
+			empty--
+			if empty == 0 {
+				return true
+			}
+		}
+		for e := old.buckets[d.rehix]; e != nil; {
+			next := e.next
+			i := d.hash(e.Key) & nt.mask
+			e.next = nt.buckets[i]
+			nt.buckets[i] = e
+			old.used--
+			nt.used++
+			e = next
+		}
+		old.buckets[d.rehix] = nil
+		d.rehix++
+	}
+	if old.used == 0 {
+		d.ht[0] = d.ht[1]
+		d.ht[1] = table[V]{}
+		d.rehix = -1
+		return false
+	}
+	return true
+}
+
+// Scan calls fn for the elements of the bucket(s) at cursor and returns the
+// next cursor; 0 means the iteration is complete. fn must not add or remove
+// elements.
+func (d *Dict[V]) Scan(cursor uint64, fn func(*Node[V])) uint64 {
+	if d.Len() == 0 {
+		return 0
+	}
+	emit := func(tb *table[V], i uint64) {
+		for n := tb.buckets[i]; n != nil; n = n.next {
+			fn(n)
+		}
+	}
+	v := cursor
+	if !d.rehashing() {
+		t0 := &d.ht[0]
+		emit(t0, v&t0.mask)
+		v |= ^t0.mask
+		v = bits.Reverse64(v)
+		v++
+		return bits.Reverse64(v)
+	}
+	t0, t1 := &d.ht[0], &d.ht[1]
+	if len(t0.buckets) > len(t1.buckets) {
+		t0, t1 = t1, t0
+	}
+	m0, m1 := t0.mask, t1.mask
+	emit(t0, v&m0)
+	for {
+		emit(t1, v&m1)
+		v |= ^m1
+		v = bits.Reverse64(v)
+		v++
+		v = bits.Reverse64(v)
+		if v&(m0^m1) == 0 {
+			break
+		}
+	}
+	return v
+}
+
+// Random returns an element chosen close to uniformly at random, or nil if
+// the Dict is empty.
+func (d *Dict[V]) Random() *Node[V] {
+	if d.Len() == 0 {
+		return nil
+	}
+	d.step()
+	var head *Node[V]
+	for head == nil {
+		if d.rehashing() {
+			// Buckets of ht[0] below rehix are empty.
+			n0 := len(d.ht[0].buckets)
+			total := n0 - d.rehix + len(d.ht[1].buckets)
+			i := rand.IntN(total)
+			if i < n0-d.rehix {
+				head = d.ht[0].buckets[d.rehix+i]
+			} else {
+				head = d.ht[1].buckets[i-(n0-d.rehix)]
+			}
+		} else {
+			head = d.ht[0].buckets[rand.Uint64()&d.ht[0].mask]
+		}
+	}
+	l := 0
+	for n := head; n != nil; n = n.next {
+		l++
+	}
+	k := rand.IntN(l)
+	n := head
+	for ; k > 0; k-- {
+		n = n.next
+	}
+	return n
+}
+
+// Each calls fn for every element until fn returns false. fn must not add
+// or remove elements.
+func (d *Dict[V]) Each(fn func(*Node[V]) bool) {
+	for t := 0; t < 2; t++ {
+		for _, b := range d.ht[t].buckets {
+			for n := b; n != nil; n = n.next {
+				if !fn(n) {
+					return
+				}
+			}
+		}
+	}
+}

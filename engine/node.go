@@ -1,0 +1,125 @@
+package engine
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Options configure a Node. The zero value means defaults.
+type Options struct {
+	// Databases is the number of databases per namespace (default 16).
+	Databases int
+	// Clock is the time source (default the system clock).
+	Clock Clock
+	// Logger receives the node's log (default slog.Default()).
+	Logger *slog.Logger
+	// ExpiryInterval is how often the active expiry loop runs (default
+	// 10ms).
+	ExpiryInterval time.Duration
+}
+
+func (o *Options) ensureDefaults() {
+	if o.Databases <= 0 {
+		o.Databases = 16
+	}
+	if o.Clock == nil {
+		o.Clock = SystemClock{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.ExpiryInterval <= 0 {
+		o.ExpiryInterval = 10 * time.Millisecond
+	}
+}
+
+// Node is the data side of a flect node: the command table, the default
+// namespace and every tenant namespace, the clock and the expiry loop. It
+// knows nothing about the network.
+type Node struct {
+	opts   Options
+	table  *Table
+	def    *Namespace
+	Config *Config
+
+	mu         sync.RWMutex
+	namespaces map[string]*Namespace
+}
+
+// NewNode returns a node with the data commands registered in its table and
+// an empty default namespace. Call Run to start background work.
+func NewNode(opts Options) *Node {
+	opts.ensureDefaults()
+	n := &Node{opts: opts, table: NewTable(), namespaces: map[string]*Namespace{}}
+	n.Config = newConfig()
+	n.def = newNamespace(n, "", opts.Databases)
+	registerDataCommands(n.table)
+	return n
+}
+
+// Table returns the command table. Front ends add their own commands to it
+// before serving.
+func (n *Node) Table() *Table { return n.table }
+
+// Default returns the default namespace.
+func (n *Node) Default() *Namespace { return n.def }
+
+// Clock returns the node's clock.
+func (n *Node) Clock() Clock { return n.opts.Clock }
+
+// Logger returns the node's logger.
+func (n *Node) Logger() *slog.Logger { return n.opts.Logger }
+
+// Databases returns the number of databases per namespace.
+func (n *Node) Databases() int { return n.opts.Databases }
+
+func (n *Node) nowMs() int64 { return n.opts.Clock.Now().UnixMilli() }
+
+// Namespaces returns the default namespace followed by every other one.
+func (n *Node) Namespaces() []*Namespace {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	out := make([]*Namespace, 0, len(n.namespaces)+1)
+	out = append(out, n.def)
+	for _, ns := range n.namespaces {
+		out = append(out, ns)
+	}
+	return out
+}
+
+// Run drives background work (active expiry) until ctx is done.
+func (n *Node) Run(ctx context.Context) {
+	t := time.NewTicker(n.opts.ExpiryInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n.ExpireCycle()
+		}
+	}
+}
+
+// ExpireCycle runs one round of active expiry over every namespace.
+func (n *Node) ExpireCycle() {
+	now := n.nowMs()
+	for _, ns := range n.Namespaces() {
+		ns.ExpireDue(now)
+	}
+}
+
+// registerDataCommands adds every command group the engine implements.
+func registerDataCommands(t *Table) {
+	for _, group := range dataCommandGroups {
+		t.Add(group...)
+	}
+}
+
+// dataCommandGroups lists the engine's command groups; each group file
+// declares its slice.
+var dataCommandGroups = [][]*Command{
+	stringCommands,
+}

@@ -1,0 +1,105 @@
+package engine
+
+import "strconv"
+
+// Str is a string value that is not stored as an integer. Values written
+// whole (SET) report "embstr" up to 44 bytes like Valkey; values changed in
+// place (APPEND, SETRANGE, SETBIT ...) become "raw".
+type Str struct {
+	B   []byte
+	Raw bool
+}
+
+// Type names as TYPE prints them.
+const (
+	TypeString = "string"
+	TypeList   = "list"
+	TypeSet    = "set"
+	TypeZSet   = "zset"
+	TypeHash   = "hash"
+	TypeStream = "stream"
+)
+
+// Typed is implemented by every collection value type.
+type Typed interface {
+	// TypeName is what TYPE replies.
+	TypeName() string
+	// Encoding is what OBJECT ENCODING replies.
+	Encoding() string
+}
+
+// typeName returns TYPE's reply for a stored value.
+func typeName(v any) string {
+	switch v := v.(type) {
+	case int64, *Str:
+		return TypeString
+	case Typed:
+		return v.TypeName()
+	}
+	return "none"
+}
+
+// encodingName returns OBJECT ENCODING's reply for a stored value.
+func encodingName(v any) string {
+	switch v := v.(type) {
+	case int64:
+		return "int"
+	case *Str:
+		if v.Raw || len(v.B) > 44 {
+			return "raw"
+		}
+		return "embstr"
+	case Typed:
+		return v.Encoding()
+	}
+	return ""
+}
+
+// newStringValue returns the stored form of a string written whole: an
+// int64 when Valkey would use the int encoding, else a *Str holding a copy.
+func newStringValue(b []byte) any {
+	if n, ok := parseStrictInt(b); ok {
+		return n
+	}
+	return &Str{B: append([]byte(nil), b...)}
+}
+
+// parseStrictInt parses b as Valkey's string2ll does: an optional minus,
+// no leading zeros, no spaces or plus sign, within int64. "-0" is refused.
+func parseStrictInt(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	if len(b) == 1 && b[0] == '0' {
+		return 0, true
+	}
+	i := 0
+	if b[0] == '-' {
+		i = 1
+		if len(b) == 1 {
+			return 0, false
+		}
+	}
+	if b[i] < '1' || b[i] > '9' {
+		return 0, false
+	}
+	for ; i < len(b); i++ {
+		if b[i] < '0' || b[i] > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseInt(bstr(b), 10, 64)
+	return n, err == nil
+}
+
+// stringBytes returns the bytes of a string value, formatting an int64
+// into buf. ok is false when v is not a string.
+func stringBytes(v any, buf []byte) (b []byte, ok bool) {
+	switch v := v.(type) {
+	case *Str:
+		return v.B, true
+	case int64:
+		return strconv.AppendInt(buf[:0], v, 10), true
+	}
+	return nil, false
+}

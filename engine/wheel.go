@@ -1,0 +1,150 @@
+package engine
+
+// A hierarchical timing wheel drives active expiry. Each volatile key owns a
+// timer linked into one slot; advancing the wheel costs one slot visit per
+// elapsed millisecond (skipping empty stretches) plus the timers that come
+// due, so expiry work follows the keys that expire, not the keyspace size.
+
+const (
+	wheelBits   = 6
+	wheelSlots  = 1 << wheelBits
+	wheelMask   = wheelSlots - 1
+	wheelLevels = 7 // 64^7 ms is about 139 years; later deadlines re-arm
+)
+
+// timer is a volatile key's registration in the wheel. Guarded by the
+// wheel's owner (the namespace's wheel lock).
+type timer struct {
+	prev, next *timer
+	deadline   int64 // unix ms
+	level      int8  // -1 when not linked
+	slot       uint8
+	db         *DB
+	key        string
+}
+
+type timerList struct{ head *timer }
+
+func (l *timerList) push(t *timer) {
+	t.prev = nil
+	t.next = l.head
+	if l.head != nil {
+		l.head.prev = t
+	}
+	l.head = t
+}
+
+func (l *timerList) remove(t *timer) {
+	if t.prev != nil {
+		t.prev.next = t.next
+	} else {
+		l.head = t.next
+	}
+	if t.next != nil {
+		t.next.prev = t.prev
+	}
+	t.prev, t.next = nil, nil
+}
+
+// wheel is not safe for concurrent use.
+type wheel struct {
+	cur    int64 // every deadline <= cur has been handed out
+	slots  [wheelLevels][wheelSlots]timerList
+	counts [wheelLevels]int
+	n      int
+}
+
+func newWheel(now int64) *wheel { return &wheel{cur: now} }
+
+// add links t, whose deadline is set. A deadline already passed is linked
+// into the slot that the next advance visits first.
+func (w *wheel) add(t *timer) {
+	d := t.deadline
+	if d <= w.cur {
+		d = w.cur + 1
+	}
+	level := 0
+	for ; level < wheelLevels-1; level++ {
+		shift := uint(level * wheelBits)
+		if (d>>shift)-(w.cur>>shift) < wheelSlots {
+			break
+		}
+	}
+	shift := uint(level * wheelBits)
+	slot := uint8((d >> shift) & wheelMask)
+	if level == wheelLevels-1 && (d>>shift)-(w.cur>>shift) >= wheelSlots {
+		// Beyond the wheel's horizon: park in the farthest slot and re-arm
+		// when it cascades.
+		slot = uint8(((w.cur >> shift) - 1) & wheelMask)
+	}
+	t.level, t.slot = int8(level), slot
+	w.slots[level][slot].push(t)
+	w.counts[level]++
+	w.n++
+}
+
+// remove unlinks t if it is linked.
+func (w *wheel) remove(t *timer) {
+	if t.level < 0 {
+		return
+	}
+	w.slots[t.level][t.slot].remove(t)
+	w.counts[t.level]--
+	w.n--
+	t.level = -1
+}
+
+// advance moves the wheel to now and calls due for every timer whose
+// deadline is at or before now, after unlinking it.
+func (w *wheel) advance(now int64, due func(*timer)) {
+	for w.cur < now {
+		if w.n == 0 {
+			w.cur = now
+			return
+		}
+		if w.counts[0] == 0 {
+			// Nothing at level 0: jump to the end of this level-0 turn.
+			end := w.cur | wheelMask
+			if end > now {
+				end = now
+			}
+			if end > w.cur {
+				w.cur = end
+				continue
+			}
+		}
+		w.cur++
+		// Cascade the higher levels whose turn starts now.
+		for level := 1; level < wheelLevels; level++ {
+			if (w.cur>>uint((level-1)*wheelBits))&wheelMask != 0 {
+				break
+			}
+			slot := (w.cur >> uint(level*wheelBits)) & wheelMask
+			l := &w.slots[level][slot]
+			for t := l.head; t != nil; {
+				next := t.next
+				l.remove(t)
+				w.counts[level]--
+				w.n--
+				t.level = -1
+				w.add(t)
+				t = next
+			}
+		}
+		l := &w.slots[0][w.cur&wheelMask]
+		for t := l.head; t != nil; {
+			next := t.next
+			l.remove(t)
+			w.counts[0]--
+			w.n--
+			t.level = -1
+			if t.deadline > w.cur {
+				// Parked beyond the horizon or re-added for the next turn.
+				w.add(t)
+			} else {
+				due(t)
+			}
+			t = next
+		}
+	}
+}

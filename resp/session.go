@@ -1,0 +1,192 @@
+package resp
+
+import (
+	"errors"
+	"net"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+
+	"github.com/flect-kv/flect/engine"
+)
+
+// flushThreshold is the pending output size at which a session writes in
+// the middle of a pipelined batch, bounding its buffer.
+const flushThreshold = 64 * 1024
+
+// session is one client connection.
+type session struct {
+	srv *Server
+	nc  net.Conn
+	rd  *Reader
+	w   *Writer
+	cl  engine.Client
+	ctx engine.Ctx
+
+	addr, laddr string
+	created     time.Time
+	authed      bool
+	// closeAfterReply makes the loop flush and close after this command
+	// (QUIT, protocol errors, CLIENT KILL of itself).
+	closeAfterReply bool
+
+	// Fields other connections read (CLIENT LIST, INFO) are atomics or
+	// guarded by info.
+	info sessionInfo
+}
+
+// sessionInfo is what CLIENT LIST / CLIENT INFO print about a connection.
+type sessionInfo struct {
+	name       atomic.Pointer[string]
+	libName    atomic.Pointer[string]
+	libVer     atomic.Pointer[string]
+	lastCmd    atomic.Pointer[string]
+	lastActive atomic.Int64 // unix ns
+	db         atomic.Int64
+	proto      atomic.Int64
+}
+
+// Client implements engine.Session.
+func (s *session) Client() *engine.Client { return &s.cl }
+
+func (s *Server) newSession(nc net.Conn) *session {
+	sess := &session{srv: s, nc: nc, w: NewWriter(), created: time.Now()}
+	sess.addr = nc.RemoteAddr().String()
+	sess.laddr = nc.LocalAddr().String()
+	sess.cl.ID = s.nextID.Add(1)
+	sess.cl.NS = s.node.Default()
+	s.settings.mu.RLock()
+	sess.authed = s.settings.requirePass == ""
+	limits := s.settings.limits
+	s.settings.mu.RUnlock()
+	sess.rd = NewReader(nc, limits)
+	sess.rd.Authenticated = sess.authed
+	sess.rd.BeforeBlock = sess.flush
+	sess.ctx.R = sess.w
+	sess.ctx.Sess = sess
+	sess.ctx.Client = &sess.cl
+	sess.info.proto.Store(2)
+	sess.info.lastActive.Store(time.Now().UnixNano())
+	return sess
+}
+
+// flush writes pending replies.
+func (s *session) flush() error {
+	if s.w.Len() == 0 {
+		return nil
+	}
+	n, err := s.nc.Write(s.w.Bytes())
+	s.srv.Stats.NetOutputBytes.Add(int64(n))
+	s.w.Reset()
+	return err
+}
+
+func (s *Server) serveConn(nc net.Conn) {
+	defer s.wg.Done()
+	sess := s.newSession(nc)
+	defer nc.Close()
+	if msg := s.admissionError(nc); msg != "" {
+		s.Stats.RejectedConnections.Add(1)
+		sess.w.Error(msg)
+		sess.flush()
+		return
+	}
+	if !s.register(sess) {
+		s.Stats.RejectedConnections.Add(1)
+		sess.w.Error("ERR max number of clients reached")
+		sess.flush()
+		return
+	}
+	defer s.unregister(sess)
+	for {
+		s.settings.mu.RLock()
+		timeout := s.settings.timeout
+		s.settings.mu.RUnlock()
+		if timeout > 0 {
+			nc.SetReadDeadline(time.Now().Add(timeout))
+		}
+		args, err := sess.rd.ReadCommand()
+		if err != nil {
+			var perr ProtocolError
+			if errors.As(err, &perr) {
+				sess.w.Error("ERR " + string(perr))
+				sess.flush()
+			}
+			return
+		}
+		sess.handle(args)
+		if sess.closeAfterReply {
+			sess.flush()
+			return
+		}
+		if sess.w.Len() >= flushThreshold {
+			if sess.flush() != nil {
+				return
+			}
+		}
+	}
+}
+
+// admissionError returns the error a new connection gets before any
+// command, or "" to admit it.
+func (s *Server) admissionError(nc net.Conn) string {
+	s.settings.mu.RLock()
+	protected := s.settings.protectedMode && s.settings.requirePass == ""
+	s.settings.mu.RUnlock()
+	if protected && !isLoopback(nc.RemoteAddr()) {
+		return protectedModeError
+	}
+	return ""
+}
+
+func isLoopback(a net.Addr) bool {
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		return a.IP.IsLoopback()
+	case *net.UnixAddr:
+		return true
+	}
+	return false
+}
+
+// protectedModeError is Valkey's text for a non-loopback client of a node
+// in protected mode without a password.
+const protectedModeError = "DENIED Valkey is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Valkey you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Valkey from the same host the server is running, however MAKE SURE Valkey is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Valkey configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside."
+
+// handle runs one request.
+func (s *session) handle(args [][]byte) {
+	srv := s.srv
+	srv.Stats.CommandsProcessed.Add(1)
+	s.info.lastActive.Store(time.Now().UnixNano())
+	cmd, errText := srv.node.Table().Resolve(args)
+	if errText != "" {
+		if cmd != nil {
+			cmd.Stats().RejectedCalls.Add(1)
+		}
+		s.w.Error(errText)
+		return
+	}
+	if !s.authed && !cmd.Has(engine.NoAuth) {
+		cmd.Stats().RejectedCalls.Add(1)
+		s.w.Error(engine.ErrNoAuth)
+		return
+	}
+	s.ctx.Args = args
+	s.ctx.Cmd = cmd
+	s.call()
+}
+
+// call runs s.ctx on the node, turning a panic into an error reply so that
+// one bad command cannot take the node down.
+func (s *session) call() {
+	mark := s.w.Len()
+	defer func() {
+		if r := recover(); r != nil {
+			s.w.Truncate(mark)
+			s.srv.log.Error("panic in command", "command", s.ctx.Cmd.FullName(),
+				"panic", r, "stack", string(debug.Stack()))
+			s.w.Error(engine.ErrInternal)
+		}
+	}()
+	s.srv.node.Call(&s.ctx)
+}

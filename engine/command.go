@@ -198,9 +198,6 @@ func (cmd *Command) clone() *Command {
 // Lookup finds a command by name, case-insensitively, without allocating
 // for names of up to 32 bytes.
 func (t *Table) Lookup(name []byte) *Command {
-	if c, ok := t.cmds[string(name)]; ok {
-		return c
-	}
 	var buf [32]byte
 	if len(name) > len(buf) {
 		return t.cmds[strings.ToLower(string(name))]
@@ -244,11 +241,17 @@ func (t *Table) Resolve(args [][]byte) (*Command, string) {
 	}
 	if len(cmd.Subcommands) > 0 {
 		if len(args) < 2 {
-			return cmd, ErrArity(cmd.Name)
+			// A container alone runs its own handler if it has one
+			// (COMMAND), as Valkey's lookupCommand returns it.
+			if cmd.Run == nil || !cmd.CheckArity(len(args)) {
+				return cmd, ErrArity(cmd.Name)
+			}
+			return cmd, ""
 		}
 		sub := cmd.Sub(args[1])
 		if sub == nil {
-			return cmd, ErrUnknownSubcommand(args[1], strings.ToUpper(cmd.Name))
+			// No command: Valkey counts no statistics for it.
+			return nil, ErrUnknownSubcommand(args[1], strings.ToUpper(cmd.Name))
 		}
 		cmd = sub
 	}

@@ -45,6 +45,9 @@ type Ctx struct {
 	Client *Client
 	// DB is the client's selected database, set by the dispatcher.
 	DB *DB
+	// Usec is how long the last Call or CallLocked took, in microseconds
+	// (the slow log reads it).
+	Usec int64
 
 	now   time.Time
 	nowMs int64
@@ -81,9 +84,7 @@ func (n *Node) Call(c *Ctx) {
 	cl := c.Client
 	ns := cl.NS
 	c.DB = ns.dbs[cl.DB]
-	start := time.Now()
-	c.now = n.opts.Clock.Now()
-	c.nowMs = c.now.UnixMilli()
+	start := n.startClock(c)
 	cmd := c.Cmd
 	switch {
 	case cmd.Flags&NoKeyspace != 0:
@@ -95,8 +96,9 @@ func (n *Node) Call(c *Ctx) {
 	default:
 		callKeys(ns, c)
 	}
+	c.Usec = int64(time.Since(start) / time.Microsecond)
 	cmd.stats.Calls.Add(1)
-	cmd.stats.Usec.Add(int64(time.Since(start) / time.Microsecond))
+	cmd.stats.Usec.Add(c.Usec)
 	ns.Stats.Commands.Add(1)
 }
 
@@ -105,13 +107,25 @@ func (n *Node) Call(c *Ctx) {
 func (n *Node) CallLocked(c *Ctx) {
 	c.Node = n
 	c.DB = c.Client.NS.dbs[c.Client.DB]
-	start := time.Now()
-	c.now = n.opts.Clock.Now()
-	c.nowMs = c.now.UnixMilli()
+	start := n.startClock(c)
 	c.Cmd.Run(c)
+	c.Usec = int64(time.Since(start) / time.Microsecond)
 	c.Cmd.stats.Calls.Add(1)
-	c.Cmd.stats.Usec.Add(int64(time.Since(start) / time.Microsecond))
+	c.Cmd.stats.Usec.Add(c.Usec)
 	c.Client.NS.Stats.Commands.Add(1)
+}
+
+// startClock sets the command's time and returns the instant its duration
+// is measured from: one clock read per command with the system clock.
+func (n *Node) startClock(c *Ctx) time.Time {
+	start := time.Now()
+	if n.sysClock {
+		c.now = start
+	} else {
+		c.now = n.opts.Clock.Now()
+	}
+	c.nowMs = c.now.UnixMilli()
+	return start
 }
 
 func callExclusive(ns *Namespace, c *Ctx) {

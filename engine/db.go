@@ -17,8 +17,21 @@ func (c *Ctx) Lookup(key []byte) *Entry {
 	}
 	c.Client.NS.Stats.KeyspaceHits.Add(1)
 	if !c.Client.NoTouch {
-		e.Val.lru = lruClock(c.nowMs)
+		e.Val.lru = c.Node.touchLRU(e.Val.lru, c.nowMs)
 	}
+	return e
+}
+
+// LookupNoTouch returns the live entry for key for a read that counts a
+// keyspace hit or miss but leaves the access time alone (EXISTS, TYPE, TTL,
+// OBJECT).
+func (c *Ctx) LookupNoTouch(key []byte) *Entry {
+	e := c.DB.find(bstr(key), c.nowMs)
+	if e == nil {
+		c.Client.NS.Stats.KeyspaceMisses.Add(1)
+		return nil
+	}
+	c.Client.NS.Stats.KeyspaceHits.Add(1)
 	return e
 }
 
@@ -26,8 +39,8 @@ func (c *Ctx) Lookup(key []byte) *Entry {
 // accounting, access time touched.
 func (c *Ctx) LookupWrite(key []byte) *Entry {
 	e := c.DB.find(bstr(key), c.nowMs)
-	if e != nil {
-		e.Val.lru = lruClock(c.nowMs)
+	if e != nil && !c.Client.NoTouch {
+		e.Val.lru = c.Node.touchLRU(e.Val.lru, c.nowMs)
 	}
 	return e
 }
@@ -74,12 +87,17 @@ func (db *DB) set(k string, val any, keepTTL bool, now int64) *Entry {
 		e = nil
 	}
 	if e == nil {
-		e = s.keys.Add(strings.Clone(k), item{val: val, lru: lruClock(now)})
+		e = s.keys.Add(strings.Clone(k), item{val: val, lru: db.ns.node.initLRU(now)})
 		db.ns.Stats.Dirty.Add(1)
 		return e
 	}
 	e.Val.val = val
-	e.Val.lru = lruClock(now)
+	// Valkey's setKey touches the key through its lookup, then keeps the
+	// access data. Callers under LFU have looked the key up already (one
+	// counter increment per write, as in Valkey).
+	if !db.ns.node.usesLFU() {
+		e.Val.lru = lruClock(now)
+	}
 	if !keepTTL && e.Val.expire != 0 {
 		db.setExpire(s, e, 0)
 	}

@@ -19,6 +19,21 @@ const (
 	ErrTimeoutNegative = "ERR timeout is negative"
 	ErrOutOfRange      = "ERR index out of range"
 	ErrInternal        = "ERR internal error while executing the command"
+
+	// String and bitmap commands.
+	ErrDecrOverflow     = "ERR decrement would overflow"
+	ErrOffsetRange      = "ERR offset is out of range"
+	ErrIncrFloatNaN     = "ERR increment would produce NaN or Infinity"
+	ErrLCSWrongType     = "ERR The specified keys must contain string values"
+	ErrLCSLenAndIdx     = "ERR If you want both the length and indexes, please just use IDX."
+	ErrLCSTooLong       = "ERR String too long for LCS"
+	ErrLCSMemory        = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
+	ErrLCSAlloc         = "ERR Insufficient memory, failed allocating transient memory for LCS"
+	ErrBitArg           = "ERR The bit argument must be 1 or 0."
+	ErrBitopNot         = "ERR BITOP NOT must be called with a single source key."
+	ErrBitfieldType     = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+	ErrBitfieldOverflow = "ERR Invalid OVERFLOW type specified"
+	ErrBitfieldRO       = "ERR BITFIELD_RO only supports the GET subcommand"
 )
 
 // ErrArity is the wrong-number-of-arguments error for a command's full name
@@ -78,4 +93,62 @@ func sanitizeError(s string) string {
 		}
 	}
 	return s
+}
+
+// ErrConfigSetUnknown is CONFIG SET's error for a parameter name it does
+// not know, as the client typed it.
+func ErrConfigSetUnknown(name string) string {
+	return sanitizeError("ERR Unknown option or number of arguments for CONFIG SET - '" + name + "'")
+}
+
+// ErrConfigSetFailed is CONFIG SET's error for a value or parameter it
+// refuses; reason is Valkey's explanation ("argument must be a memory
+// value", "can't set immutable config").
+func ErrConfigSetFailed(name, reason string) string {
+	return sanitizeError("ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + reason)
+}
+
+// Keyspace, expiry, SCAN and OBJECT errors.
+const (
+	ErrInvalidCursor  = "ERR invalid cursor"
+	ErrExpireNXAnd    = "ERR NX and XX, GT or LT options at the same time are not compatible"
+	ErrExpireGTAndLT  = "ERR GT and LT options at the same time are not compatible"
+	ErrIntRange       = "ERR value is out of range, value must between -2147483648 and 2147483647"
+	ErrSwapDBFirst    = "ERR invalid first DB index"
+	ErrSwapDBSecond   = "ERR invalid second DB index"
+	ErrNoValuesOption = "ERR NOVALUES option can only be used in HSCAN"
+	ErrNoScoresOption = "ERR NOSCORES option can only be used in ZSCAN"
+	ErrUnknownTypeObj = "ERR unknown type object"
+	ErrLFUNotSelected = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+	ErrLFUSelected    = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+)
+
+// ErrUnsupportedOption is the expire commands' error for an unknown flag.
+func ErrUnsupportedOption(opt []byte) string {
+	return formatError("ERR Unsupported option " + cString(opt))
+}
+
+// ErrUnknownTypeName is SCAN's error for a TYPE it does not know.
+func ErrUnknownTypeName(name []byte) string {
+	return formatError("ERR unknown type name '" + cString(name) + "'")
+}
+
+// cString is what C's "%s" prints of an argument: the bytes before its
+// first NUL.
+func cString(b []byte) string {
+	for i, c := range b {
+		if c == 0 {
+			return string(b[:i])
+		}
+	}
+	return string(b)
+}
+
+// formatError is Valkey's addReplyErrorFormat clean-up: trailing CR and LF
+// removed, inner ones turned into spaces.
+func formatError(s string) string {
+	for len(s) > 0 && (s[len(s)-1] == '\r' || s[len(s)-1] == '\n') {
+		s = s[:len(s)-1]
+	}
+	return sanitizeError(s)
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"math/bits"
 	"sync"
 	"sync/atomic"
@@ -30,21 +31,46 @@ type shard struct {
 	keys *dict.Dict[item]
 	// volatile counts keys with a TTL, for INFO keyspace.
 	volatile int
-	_        [40]byte // keep hot shards on separate cache lines
+	// deadlines is the sum of the volatile keys' deadlines, for avg_ttl.
+	deadlines int128
+	_         [24]byte // keep hot shards on separate cache lines
+}
+
+// dbData is a database's contents: its shards and the expiry wheel of its
+// volatile keys. SWAPDB exchanges two databases' dbData and FLUSHDB
+// replaces it, so timers always belong to the data they expire.
+type dbData struct {
+	shards [NumShards]shard
+
+	wheelMu sync.Mutex
+	wheel   *wheel // nil until the first TTL is set
+	// hasWheel is set once wheel is, so that the expiry loop can skip
+	// databases that never had a TTL without taking their locks.
+	hasWheel atomic.Bool
+}
+
+func newDBData() *dbData {
+	d := new(dbData)
+	for i := range d.shards {
+		d.shards[i].keys = dict.New[item]()
+	}
+	return d
 }
 
 // DB is one of a namespace's numbered databases. Its methods that touch
 // keys require the caller to hold the key's shard lock (the dispatcher does,
 // from the command's key positions) or the namespace's exclusive lock.
 type DB struct {
-	ns     *Namespace
-	index  int
-	shards *[NumShards]shard
-	seed   uint64
+	ns    *Namespace
+	index int
+	// data changes only under the namespace's exclusive lock (SWAPDB,
+	// FLUSHDB, FLUSHALL).
+	data *dbData
 }
 
 // Namespace is an isolated keyspace: the default one of a plain node, or one
-// tenant's store. Each has its own databases, expiry wheel and counters.
+// tenant's store. Each has its own databases (each with its expiry wheel)
+// and counters.
 type Namespace struct {
 	// mu is held shared by ordinary commands and exclusively by
 	// transactions, scripts and whole-keyspace commands.
@@ -52,9 +78,6 @@ type Namespace struct {
 	node *Node
 	name string
 	dbs  []*DB
-
-	wheelMu sync.Mutex
-	wheel   *wheel
 
 	// Stats are the namespace's counters for INFO stats.
 	Stats NamespaceStats
@@ -71,7 +94,7 @@ type NamespaceStats struct {
 }
 
 func newNamespace(n *Node, name string, dbs int) *Namespace {
-	ns := &Namespace{node: n, name: name, wheel: newWheel(n.nowMs())}
+	ns := &Namespace{node: n, name: name}
 	ns.dbs = make([]*DB, dbs)
 	for i := range ns.dbs {
 		ns.dbs[i] = newDB(ns, i)
@@ -80,11 +103,7 @@ func newNamespace(n *Node, name string, dbs int) *Namespace {
 }
 
 func newDB(ns *Namespace, index int) *DB {
-	db := &DB{ns: ns, index: index, shards: new([NumShards]shard)}
-	for i := range db.shards {
-		db.shards[i].keys = dict.New[item]()
-	}
-	return db
+	return &DB{ns: ns, index: index, data: newDBData()}
 }
 
 // Name returns the namespace's name ("" for the default namespace).
@@ -121,8 +140,10 @@ func shardOf(key []byte) int {
 	return int(h % NumShards)
 }
 
-func (db *DB) shardFor(key string) *shard {
-	return &db.shards[shardOfString(key)]
+func (db *DB) shardFor(key string) *shard { return db.data.shardFor(key) }
+
+func (d *dbData) shardFor(key string) *shard {
+	return &d.shards[shardOfString(key)]
 }
 
 func shardOfString(key string) int {
@@ -137,7 +158,7 @@ func shardOfString(key string) int {
 func (db *DB) lockShards(m shardMask) {
 	for m != 0 {
 		i := bits.TrailingZeros64(uint64(m))
-		db.shards[i].mu.Lock()
+		db.data.shards[i].mu.Lock()
 		m &^= 1 << i
 	}
 }
@@ -145,21 +166,20 @@ func (db *DB) lockShards(m shardMask) {
 func (db *DB) unlockShards(m shardMask) {
 	for m != 0 {
 		i := bits.TrailingZeros64(uint64(m))
-		db.shards[i].mu.Unlock()
+		db.data.shards[i].mu.Unlock()
 		m &^= 1 << i
 	}
 }
 
-// lockAll locks every shard; the caller holds the namespace at least shared.
-func (db *DB) lockAll()   { db.lockShards(1<<NumShards - 1) }
-func (db *DB) unlockAll() { db.unlockShards(1<<NumShards - 1) }
-
 // Len returns the number of keys, expired-but-not-yet-reaped ones included.
-// The caller holds the namespace at least shared.
+// The caller holds the namespace at least shared (a SelfLocking command
+// does; INFO keyspace should be one), since SWAPDB and FLUSHDB replace the
+// database's contents under the exclusive lock.
 func (db *DB) Len() int {
 	n := 0
-	for i := range db.shards {
-		s := &db.shards[i]
+	d := db.data
+	for i := range d.shards {
+		s := &d.shards[i]
 		s.mu.Lock()
 		n += s.keys.Len()
 		s.mu.Unlock()
@@ -167,16 +187,43 @@ func (db *DB) Len() int {
 	return n
 }
 
-// Volatile returns the number of keys with a TTL.
+// Volatile returns the number of keys with a TTL. The caller holds the
+// namespace at least shared.
 func (db *DB) Volatile() int {
 	n := 0
-	for i := range db.shards {
-		s := &db.shards[i]
+	d := db.data
+	for i := range d.shards {
+		s := &d.shards[i]
 		s.mu.Lock()
 		n += s.volatile
 		s.mu.Unlock()
 	}
 	return n
+}
+
+// AvgTTL returns the average remaining time to live in milliseconds of the
+// keys with a TTL, as INFO keyspace prints it (0 when there are none). It
+// is exact where Valkey estimates it by sampling. The caller holds the
+// namespace at least shared.
+func (db *DB) AvgTTL(now int64) int64 {
+	var sum int128
+	n := 0
+	d := db.data
+	for i := range d.shards {
+		s := &d.shards[i]
+		s.mu.Lock()
+		sum = sum.add(s.deadlines)
+		n += s.volatile
+		s.mu.Unlock()
+	}
+	if n == 0 {
+		return 0
+	}
+	avg := sum.div(int64(n))
+	if avg <= now {
+		return 0
+	}
+	return avg - now
 }
 
 // find returns the live entry for key, deleting it first if it has expired
@@ -188,7 +235,7 @@ func (db *DB) find(key string, now int64) *Entry {
 		return nil
 	}
 	if e.Val.expire != 0 && e.Val.expire <= now {
-		db.removeEntry(s, e)
+		db.data.removeEntry(s, e)
 		db.ns.Stats.ExpiredKeys.Add(1)
 		return nil
 	}
@@ -196,71 +243,173 @@ func (db *DB) find(key string, now int64) *Entry {
 }
 
 // removeEntry deletes e from shard s, dropping its timer.
-func (db *DB) removeEntry(s *shard, e *Entry) {
+func (db *DB) removeEntry(s *shard, e *Entry) { db.data.removeEntry(s, e) }
+
+// removeEntry deletes e from shard s of d, dropping its timer.
+func (d *dbData) removeEntry(s *shard, e *Entry) {
 	if e.Val.timer != nil {
-		db.ns.dropTimer(e.Val.timer)
-		e.Val.timer = nil
-		s.volatile--
+		d.dropTimer(s, e)
 	}
 	s.keys.Delete(e.Key)
 }
 
-func (ns *Namespace) dropTimer(t *timer) {
-	ns.wheelMu.Lock()
-	ns.wheel.remove(t)
-	ns.wheelMu.Unlock()
+// dropTimer unlinks e's timer and forgets its deadline; e has a timer.
+func (d *dbData) dropTimer(s *shard, e *Entry) {
+	d.wheelMu.Lock()
+	d.wheel.remove(e.Val.timer)
+	d.wheelMu.Unlock()
+	e.Val.timer = nil
+	s.volatile--
+	s.deadlines = s.deadlines.sub(e.Val.expire)
+	if s.volatile == 0 {
+		s.deadlines = int128{}
+	}
 }
 
 // setExpire sets or clears (at == 0) the TTL of e in shard s.
 func (db *DB) setExpire(s *shard, e *Entry, at int64) {
+	d := db.data
 	if at == 0 {
 		if e.Val.timer != nil {
-			db.ns.dropTimer(e.Val.timer)
-			e.Val.timer = nil
-			s.volatile--
+			d.dropTimer(s, e)
 		}
 		e.Val.expire = 0
 		return
 	}
-	e.Val.expire = at
-	ns := db.ns
-	ns.wheelMu.Lock()
+	d.wheelMu.Lock()
+	if d.wheel == nil {
+		d.wheel = newWheel(db.ns.node.nowMs())
+		d.hasWheel.Store(true)
+	}
 	t := e.Val.timer
 	if t == nil {
-		t = &timer{db: db, key: e.Key, level: -1}
+		t = &timer{key: e.Key, level: -1}
 		e.Val.timer = t
 		s.volatile++
 	} else {
-		ns.wheel.remove(t)
+		d.wheel.remove(t)
+		s.deadlines = s.deadlines.sub(e.Val.expire)
 	}
 	t.deadline = at
-	ns.wheel.add(t)
-	ns.wheelMu.Unlock()
+	d.wheel.add(t)
+	d.wheelMu.Unlock()
+	e.Val.expire = at
+	s.deadlines = s.deadlines.add64(at)
 }
+
+// expireBatch is how many due timers ExpireDue handles per lock hold.
+const expireBatch = 256
 
 // ExpireDue deletes the keys of the namespace whose deadline is at or
 // before now and returns how many it deleted. The node's expiry loop calls
-// it; tests call it directly with a manual clock.
+// it; tests call it directly with a manual clock. It works in batches,
+// releasing its locks between them, so that a mass expiry does not stall
+// other commands.
 func (ns *Namespace) ExpireDue(now int64) int {
-	var due []*timer
-	ns.wheelMu.Lock()
-	ns.wheel.advance(now, func(t *timer) { due = append(due, t) })
-	ns.wheelMu.Unlock()
-	if len(due) == 0 {
+	// Find the databases that have timers under one shared lock: most
+	// namespaces have few or none.
+	var armed uint64 // bit i: database i has a wheel; bit 63: any of 63 and up
+	ns.mu.RLock()
+	for i, db := range ns.dbs {
+		if db.data.hasWheel.Load() {
+			armed |= 1 << min(i, 63)
+		}
+	}
+	ns.mu.RUnlock()
+	if armed == 0 {
 		return 0
 	}
+	var buf [expireBatch]*timer
 	deleted := 0
+	for i := 0; i < len(ns.dbs); i++ {
+		if armed&(1<<min(i, 63)) == 0 {
+			continue
+		}
+		for {
+			n, gone := ns.expireBatch(i, now, buf[:])
+			deleted += gone
+			if n < len(buf) {
+				break
+			}
+		}
+	}
+	if deleted > 0 {
+		ns.Stats.ExpiredKeys.Add(int64(deleted))
+	}
+	return deleted
+}
+
+// expireBatch takes up to len(buf) due timers from database i's wheel and
+// deletes their keys. It returns how many timers came due and how many keys
+// it deleted.
+func (ns *Namespace) expireBatch(i int, now int64, buf []*timer) (due, deleted int) {
 	ns.mu.RLock()
 	defer ns.mu.RUnlock()
-	for _, t := range due {
-		s := t.db.shardFor(t.key)
+	d := ns.dbs[i].data
+	d.wheelMu.Lock()
+	if d.wheel != nil {
+		due = d.wheel.advance(now, buf)
+	}
+	d.wheelMu.Unlock()
+	for j, t := range buf[:due] {
+		buf[j] = nil
+		s := d.shardFor(t.key)
 		s.mu.Lock()
+		// The key may have been deleted, re-created or given a new TTL
+		// since its timer came due.
 		if e := s.keys.Find(t.key); e != nil && e.Val.timer == t && e.Val.expire <= now {
-			t.db.removeEntry(s, e)
+			d.removeEntry(s, e)
 			deleted++
 		}
 		s.mu.Unlock()
 	}
-	ns.Stats.ExpiredKeys.Add(int64(deleted))
-	return deleted
+	return due, deleted
+}
+
+// int128 is a signed 128-bit integer, enough to sum any number of int64
+// deadlines exactly.
+type int128 struct {
+	hi int64
+	lo uint64
+}
+
+func (a int128) add(b int128) int128 {
+	lo, carry := bits.Add64(a.lo, b.lo, 0)
+	return int128{hi: a.hi + b.hi + int64(carry), lo: lo}
+}
+
+func (a int128) add64(v int64) int128 { return a.add(int128{hi: v >> 63, lo: uint64(v)}) }
+
+func (a int128) sub(v int64) int128 { return a.add64(-v) }
+
+// div returns a/n rounded toward zero, clamped to the int64 range; n > 0.
+func (a int128) div(n int64) int64 {
+	neg := a.hi < 0
+	hi, lo := uint64(a.hi), a.lo
+	if neg {
+		// Two's complement negation.
+		lo = ^lo + 1
+		hi = ^hi
+		if lo == 0 {
+			hi++
+		}
+	}
+	d := uint64(n)
+	if hi >= d {
+		if neg {
+			return math.MinInt64
+		}
+		return math.MaxInt64
+	}
+	q, _ := bits.Div64(hi, lo, d)
+	if q > math.MaxInt64 {
+		if neg {
+			return math.MinInt64
+		}
+		return math.MaxInt64
+	}
+	if neg {
+		return -int64(q)
+	}
+	return int64(q)
 }

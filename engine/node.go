@@ -39,13 +39,21 @@ func (o *Options) ensureDefaults() {
 // namespace and every tenant namespace, the clock and the expiry loop. It
 // knows nothing about the network.
 type Node struct {
-	opts   Options
-	table  *Table
-	def    *Namespace
-	Config *Config
+	opts  Options
+	table *Table
+	def   *Namespace
+	// sysClock is set when the clock is the system clock, so the command
+	// time doubles as the start of its duration measurement.
+	sysClock bool
+	Config   *Config
+	// limits are run-time value limits (proto-max-bulk-len), engine/limits.go.
+	limits nodeLimits
 
 	mu         sync.RWMutex
 	namespaces map[string]*Namespace
+
+	// policy is maxmemory-policy and the LFU settings (policy.go).
+	policy policyState
 }
 
 // NewNode returns a node with the data commands registered in its table and
@@ -53,7 +61,9 @@ type Node struct {
 func NewNode(opts Options) *Node {
 	opts.ensureDefaults()
 	n := &Node{opts: opts, table: NewTable(), namespaces: map[string]*Namespace{}}
+	_, n.sysClock = opts.Clock.(SystemClock)
 	n.Config = newConfig()
+	registerEngineParams(n)
 	n.def = newNamespace(n, "", opts.Databases)
 	registerDataCommands(n.table)
 	return n
@@ -122,4 +132,10 @@ func registerDataCommands(t *Table) {
 // declares its slice.
 var dataCommandGroups = [][]*Command{
 	stringCommands,
+	bitmapCommands,
+	keyCommands,
+	expireCommands,
+	scanCommands,
+	objectCommands,
+	dbCommands,
 }

@@ -1,68 +1,155 @@
 package engine
 
-import "math"
-
-// String commands: GET SET INCR DECR INCRBY DECRBY.
+// String commands. This file: the table, GET SET GETEX GETDEL GETSET SETNX
+// SETEX PSETEX MGET MSET MSETNX. strings_num.go: INCR DECR INCRBY DECRBY
+// INCRBYFLOAT. strings_edit.go: APPEND STRLEN GETRANGE SUBSTR SETRANGE.
+// lcs.go: LCS. Bitmaps are in bitmap.go and bitfield.go.
+//
+// Stored representation (value.go): int64 when Valkey would use the int
+// encoding, else *Str. Commands that edit a string in place (APPEND,
+// SETRANGE, SETBIT, BITFIELD) turn it into a raw *Str they own and mutate.
 var stringCommands = []*Command{
 	{Name: "get", Arity: 2, Flags: ReadOnly | Fast, First: 1, Last: 1, Step: 1, Group: "string", Run: cmdGet},
 	{Name: "set", Arity: -3, Flags: Write | DenyOOM, First: 1, Last: 1, Step: 1, Group: "string", Run: cmdSet},
+	{Name: "getex", Arity: -2, Flags: Write | Fast, First: 1, Last: 1, Step: 1, Group: "string", Run: cmdGetEx},
+	{Name: "getdel", Arity: 2, Flags: Write | Fast, First: 1, Last: 1, Step: 1, Group: "string", Run: cmdGetDel},
+	{Name: "getset", Arity: 3, Flags: Write | DenyOOM | Fast, First: 1, Last: 1, Step: 1, Group: "string", Run: cmdGetSet},
+	{Name: "setnx", Arity: 3, Flags: Write | DenyOOM | Fast, First: 1, Last: 1, Step: 1, Group: "string", Run: cmdSetNX},
+	{Name: "setex", Arity: 4, Flags: Write | DenyOOM, First: 1, Last: 1, Step: 1, Group: "string", Run: cmdSetEx},
+	{Name: "psetex", Arity: 4, Flags: Write | DenyOOM, First: 1, Last: 1, Step: 1, Group: "string", Run: cmdPSetEx},
+	{Name: "mget", Arity: -2, Flags: ReadOnly | Fast, First: 1, Last: -1, Step: 1, Group: "string", Run: cmdMGet},
+	{Name: "mset", Arity: -3, Flags: Write | DenyOOM, First: 1, Last: -1, Step: 2, Group: "string", Run: cmdMSet},
+	{Name: "msetnx", Arity: -3, Flags: Write | DenyOOM, First: 1, Last: -1, Step: 2, Group: "string", Run: cmdMSetNX},
+	{Name: "append", Arity: 3, Flags: Write | DenyOOM | Fast, First: 1, Last: 1, Step: 1, Group: "string", Run: cmdAppend},
+	{Name: "strlen", Arity: 2, Flags: ReadOnly | Fast, First: 1, Last: 1, Step: 1, Group: "string", Run: cmdStrlen},
+	{Name: "getrange", Arity: 4, Flags: ReadOnly, First: 1, Last: 1, Step: 1, Group: "string", Run: cmdGetRange},
+	{Name: "substr", Arity: 4, Flags: ReadOnly, First: 1, Last: 1, Step: 1, Group: "string", Run: cmdGetRange},
+	{Name: "setrange", Arity: 4, Flags: Write | DenyOOM, First: 1, Last: 1, Step: 1, Group: "string", Run: cmdSetRange},
 	{Name: "incr", Arity: 2, Flags: Write | DenyOOM | Fast, First: 1, Last: 1, Step: 1, Group: "string", Run: cmdIncr},
 	{Name: "decr", Arity: 2, Flags: Write | DenyOOM | Fast, First: 1, Last: 1, Step: 1, Group: "string", Run: cmdDecr},
 	{Name: "incrby", Arity: 3, Flags: Write | DenyOOM | Fast, First: 1, Last: 1, Step: 1, Group: "string", Run: cmdIncrBy},
 	{Name: "decrby", Arity: 3, Flags: Write | DenyOOM | Fast, First: 1, Last: 1, Step: 1, Group: "string", Run: cmdDecrBy},
+	{Name: "incrbyfloat", Arity: 3, Flags: Write | DenyOOM | Fast, First: 1, Last: 1, Step: 1, Group: "string", Run: cmdIncrByFloat},
+	{Name: "lcs", Arity: -3, Flags: ReadOnly, First: 1, Last: 2, Step: 1, Group: "string", Run: cmdLCS},
 }
 
-// getString returns the string value of key for a read. It writes the
-// reply and returns ok=false on WRONGTYPE; b is nil with ok=true when the
-// key is missing.
-func (c *Ctx) getString(key []byte) (b []byte, ok bool) {
+// getString returns the string value of key for a read. found is false
+// when the key is missing; ok is false after it replied WRONGTYPE. An
+// integer is formatted into c.scratch, so b is valid until the next use of
+// the scratch buffer.
+func (c *Ctx) getString(key []byte) (b []byte, found, ok bool) {
 	e := c.Lookup(key)
 	if e == nil {
-		return nil, true
+		return nil, false, true
 	}
 	b, ok = stringBytes(e.Val.val, c.scratch[:])
 	if !ok {
 		c.Error(ErrWrongType)
 	}
-	return b, ok
+	return b, true, ok
 }
 
-func cmdGet(c *Ctx) {
-	b, ok := c.getString(c.Args[1])
-	if !ok {
-		return
-	}
-	if b == nil {
+// replyGet is Valkey's getGenericCommand: it replies the value of key (or
+// null) and returns false after replying WRONGTYPE.
+func (c *Ctx) replyGet(key []byte) bool {
+	b, found, ok := c.getString(key)
+	switch {
+	case !ok:
+		return false
+	case !found:
 		c.R.Null()
-		return
+	default:
+		c.R.Bulk(b)
 	}
-	c.R.Bulk(b)
+	return true
 }
 
-// Expiry units for parseExpire.
+func cmdGet(c *Ctx) { c.replyGet(c.Args[1]) }
+
+// strFlags are the options of SET and GETEX (Valkey's OBJ_* flags).
+type strFlags uint16
+
 const (
-	unitSeconds = iota
-	unitMillis
-	unitUnixSeconds
-	unitUnixMillis
+	strNX strFlags = 1 << iota
+	strXX
+	strGet
+	strKeepTTL
+	strPersist
+	strEX
+	strPX
+	strEXAT
+	strPXAT
 )
 
-// parseExpire turns an expire argument into an absolute unix ms deadline,
-// writing Valkey's error and returning ok=false when it is not valid.
-func (c *Ctx) parseExpire(arg []byte, unit int) (at int64, ok bool) {
+const strAnyExpire = strEX | strPX | strEXAT | strPXAT
+
+// parseStrFlags parses the options of SET (forSet) or GETEX as Valkey's
+// parseExtendedStringArgumentsOrReply does, including which combinations
+// are a syntax error. It returns the expire argument, if any; its value is
+// checked later (by expireAt), after the key's type for GETEX.
+func (c *Ctx) parseStrFlags(args [][]byte, forSet bool) (f strFlags, expire []byte, ok bool) {
+	for j := 0; j < len(args); j++ {
+		opt := args[j]
+		hasNext := j+1 < len(args)
+		switch {
+		case forSet && eqFold(opt, "nx") && f&strXX == 0:
+			f |= strNX
+		case forSet && eqFold(opt, "xx") && f&strNX == 0:
+			f |= strXX
+		case forSet && eqFold(opt, "get"):
+			f |= strGet
+		case forSet && eqFold(opt, "keepttl") && f&(strPersist|strAnyExpire) == 0:
+			f |= strKeepTTL
+		case !forSet && eqFold(opt, "persist") && f&(strAnyExpire|strKeepTTL) == 0:
+			f |= strPersist
+		case hasNext && expireOpt(opt) != 0 && f&(strKeepTTL|strPersist|strAnyExpire&^expireOpt(opt)) == 0:
+			// An expire option excludes the others, not itself: the
+			// last repetition wins.
+			f |= expireOpt(opt)
+			j++
+			expire = args[j]
+		default:
+			c.Error(ErrSyntax)
+			return f, nil, false
+		}
+	}
+	return f, expire, true
+}
+
+// expireOpt returns the flag of an EX PX EXAT PXAT option, or 0.
+func expireOpt(opt []byte) strFlags {
+	switch {
+	case eqFold(opt, "ex"):
+		return strEX
+	case eqFold(opt, "px"):
+		return strPX
+	case eqFold(opt, "exat"):
+		return strEXAT
+	case eqFold(opt, "pxat"):
+		return strPXAT
+	}
+	return 0
+}
+
+// expireAt turns an expire argument into an absolute unix ms deadline as
+// Valkey's getExpireMillisecondsOrReply does, replying its error and
+// returning ok=false when the value is not valid. f says the unit (EX and
+// EXAT are seconds) and whether it is relative (EX, PX).
+func (c *Ctx) expireAt(arg []byte, f strFlags) (at int64, ok bool) {
 	v, ok := c.intArg(arg)
 	if !ok {
 		return 0, false
 	}
-	if v <= 0 || ((unit == unitSeconds || unit == unitUnixSeconds) && v > math.MaxInt64/1000) {
+	seconds := f&(strEX|strEXAT) != 0
+	if v <= 0 || (seconds && v > maxInt64/1000) {
 		c.Error(ErrInvalidExpire(c.Cmd.FullName()))
 		return 0, false
 	}
-	if unit == unitSeconds || unit == unitUnixSeconds {
+	if seconds {
 		v *= 1000
 	}
-	if unit == unitSeconds || unit == unitMillis {
-		v += c.nowMs
+	if f&(strEX|strPX) != 0 {
+		v += c.nowMs // may wrap: caught below, as Valkey does
 	}
 	if v <= 0 {
 		c.Error(ErrInvalidExpire(c.Cmd.FullName()))
@@ -71,142 +158,182 @@ func (c *Ctx) parseExpire(arg []byte, unit int) (at int64, ok bool) {
 	return v, true
 }
 
-// setOpts are the parsed options of SET.
-type setOpts struct {
-	nx, xx, get, keepTTL bool
-	expireAt             int64
-}
+const maxInt64 = 1<<63 - 1
 
-func (c *Ctx) parseSetOpts(args [][]byte) (o setOpts, ok bool) {
-	expUnit := -1
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case eqFold(a, "nx") && !o.xx:
-			o.nx = true
-		case eqFold(a, "xx") && !o.nx:
-			o.xx = true
-		case eqFold(a, "get"):
-			o.get = true
-		case eqFold(a, "keepttl") && expUnit < 0:
-			o.keepTTL = true
-		case expUnit < 0 && !o.keepTTL && i+1 < len(args) &&
-			(eqFold(a, "ex") || eqFold(a, "px") || eqFold(a, "exat") || eqFold(a, "pxat")):
-			switch {
-			case eqFold(a, "ex"):
-				expUnit = unitSeconds
-			case eqFold(a, "px"):
-				expUnit = unitMillis
-			case eqFold(a, "exat"):
-				expUnit = unitUnixSeconds
-			default:
-				expUnit = unitUnixMillis
+// setReplies says what setGeneric answers: SET answers +OK or null; SETNX
+// answers 1 or 0.
+type setReplies uint8
+
+const (
+	replyOKNull setReplies = iota
+	replyOneZero
+)
+
+// setGeneric implements SET and its variants as Valkey's setGenericCommand:
+// hasExpire with the deadline at (already validated), f's NX XX GET
+// KEEPTTL, and the replies.
+func (c *Ctx) setGeneric(f strFlags, key, val []byte, hasExpire bool, at int64, rep setReplies) {
+	if f&strGet != 0 && !c.replyGet(key) {
+		return
+	}
+	if f&(strNX|strXX) != 0 || hasExpire {
+		found := c.LookupWrite(key) != nil
+		if (f&strNX != 0 && found) || (f&strXX != 0 && !found) {
+			if f&strGet == 0 {
+				if rep == replyOneZero {
+					c.R.Int(0)
+				} else {
+					c.R.Null()
+				}
 			}
-			i++
-			at, ok := c.parseExpire(args[i], expUnit)
-			if !ok {
-				return o, false
+			return
+		}
+		if hasExpire && at <= c.nowMs {
+			// Already expired: nothing to store, an old value goes.
+			if found {
+				c.Delete(key)
 			}
-			o.expireAt = at
-		default:
-			c.Error(ErrSyntax)
-			return o, false
+			if f&strGet == 0 {
+				c.OK()
+			}
+			return
 		}
 	}
-	return o, true
+	e := c.SetValue(key, newStringValue(val), f&strKeepTTL != 0 || hasExpire)
+	if hasExpire {
+		c.SetExpire(e, at)
+	}
+	if f&strGet == 0 {
+		if rep == replyOneZero {
+			c.R.Int(1)
+		} else {
+			c.OK()
+		}
+	}
 }
 
 func cmdSet(c *Ctx) {
-	o, ok := c.parseSetOpts(c.Args[3:])
+	var f strFlags
+	var expire []byte
+	if len(c.Args) > 3 {
+		var ok bool
+		if f, expire, ok = c.parseStrFlags(c.Args[3:], true); !ok {
+			return
+		}
+	}
+	var at int64
+	if expire != nil {
+		var ok bool
+		if at, ok = c.expireAt(expire, f); !ok {
+			return
+		}
+	}
+	c.setGeneric(f, c.Args[1], c.Args[2], expire != nil, at, replyOKNull)
+}
+
+func cmdSetNX(c *Ctx) { c.setGeneric(strNX, c.Args[1], c.Args[2], false, 0, replyOneZero) }
+
+func cmdSetEx(c *Ctx)  { c.setExpiring(strEX) }
+func cmdPSetEx(c *Ctx) { c.setExpiring(strPX) }
+
+// setExpiring is SETEX and PSETEX: key, expire, value.
+func (c *Ctx) setExpiring(unit strFlags) {
+	at, ok := c.expireAt(c.Args[2], unit)
+	if ok {
+		c.setGeneric(unit, c.Args[1], c.Args[3], true, at, replyOKNull)
+	}
+}
+
+func cmdGetEx(c *Ctx) {
+	f, expire, ok := c.parseStrFlags(c.Args[2:], false)
 	if !ok {
 		return
 	}
-	key, val := c.Args[1], c.Args[2]
-	e := c.LookupWrite(key)
-	if o.get {
+	key := c.Args[1]
+	e := c.Lookup(key)
+	if e == nil {
+		c.R.Null()
+		return
+	}
+	b, isStr := stringBytes(e.Val.val, c.scratch[:])
+	if !isStr {
+		c.Error(ErrWrongType)
+		return
+	}
+	var at int64
+	if expire != nil {
+		if at, ok = c.expireAt(expire, f); !ok {
+			return
+		}
+	}
+	c.R.Bulk(b)
+	switch {
+	case f&(strEXAT|strPXAT) != 0 && at <= c.nowMs:
+		c.Delete(key)
+	case expire != nil:
+		c.SetExpire(e, at)
+		c.Dirty(1)
+	case f&strPersist != 0 && e.Val.expire != 0:
+		c.SetExpire(e, 0)
+		c.Dirty(1)
+	}
+}
+
+func cmdGetDel(c *Ctx) {
+	if c.replyGet(c.Args[1]) {
+		c.Delete(c.Args[1])
+	}
+}
+
+func cmdGetSet(c *Ctx) {
+	if c.replyGet(c.Args[1]) {
+		c.SetValue(c.Args[1], newStringValue(c.Args[2]), false)
+	}
+}
+
+func cmdMGet(c *Ctx) {
+	keys := c.Args[1:]
+	c.R.Array(len(keys))
+	for _, k := range keys {
+		e := c.Lookup(k)
 		if e == nil {
 			c.R.Null()
-		} else if b, isStr := stringBytes(e.Val.val, c.scratch[:]); !isStr {
-			c.Error(ErrWrongType)
-			return
-		} else {
-			c.R.Bulk(b)
+			continue
 		}
-	}
-	if (o.nx && e != nil) || (o.xx && e == nil) {
-		if !o.get {
+		if b, ok := stringBytes(e.Val.val, c.scratch[:]); ok {
+			c.R.Bulk(b)
+		} else {
 			c.R.Null()
 		}
-		return
-	}
-	e = c.SetValue(key, newStringValue(val), o.keepTTL)
-	if o.expireAt != 0 {
-		if o.expireAt <= c.nowMs {
-			c.Delete(key)
-		} else {
-			c.SetExpire(e, o.expireAt)
-		}
-	}
-	if !o.get {
-		c.OK()
 	}
 }
 
-// incrBy adds delta to the integer at key and replies with the result.
-func (c *Ctx) incrBy(key []byte, delta int64) {
-	e := c.LookupWrite(key)
-	var cur int64
-	if e != nil {
-		switch v := e.Val.val.(type) {
-		case int64:
-			cur = v
-		case *Str:
-			n, ok := parseStrictInt(v.B)
-			if !ok {
-				c.Error(ErrNotInt)
-				return
-			}
-			cur = n
-		default:
-			c.Error(ErrWrongType)
+func cmdMSet(c *Ctx) {
+	if len(c.Args)%2 == 0 {
+		c.Error(ErrArity(c.Cmd.FullName()))
+		return
+	}
+	for j := 1; j < len(c.Args); j += 2 {
+		c.SetValue(c.Args[j], newStringValue(c.Args[j+1]), false)
+	}
+	c.OK()
+}
+
+func cmdMSetNX(c *Ctx) {
+	if len(c.Args)%2 == 0 {
+		c.Error(ErrArity(c.Cmd.FullName()))
+		return
+	}
+	for j := 1; j < len(c.Args); j += 2 {
+		if c.LookupWrite(c.Args[j]) != nil {
+			c.R.Int(0)
 			return
 		}
 	}
-	if (delta < 0 && cur < 0 && delta < math.MinInt64-cur) ||
-		(delta > 0 && cur > 0 && delta > math.MaxInt64-cur) {
-		c.Error(ErrOverflow)
-		return
+	for j := 1; j < len(c.Args); j += 2 {
+		c.SetValue(c.Args[j], newStringValue(c.Args[j+1]), false)
 	}
-	cur += delta
-	if e != nil {
-		e.Val.val = cur
-		c.Dirty(1)
-	} else {
-		c.SetValue(key, cur, false)
-	}
-	c.R.Int(cur)
-}
-
-func cmdIncr(c *Ctx) { c.incrBy(c.Args[1], 1) }
-func cmdDecr(c *Ctx) { c.incrBy(c.Args[1], -1) }
-
-func cmdIncrBy(c *Ctx) {
-	d, ok := c.intArg(c.Args[2])
-	if ok {
-		c.incrBy(c.Args[1], d)
-	}
-}
-
-func cmdDecrBy(c *Ctx) {
-	d, ok := c.intArg(c.Args[2])
-	if !ok {
-		return
-	}
-	if d == math.MinInt64 {
-		c.Error("ERR decrement would overflow")
-		return
-	}
-	c.incrBy(c.Args[1], -d)
+	c.R.Int(1)
 }
 
 // intArg parses an integer argument as Valkey's getLongLongFromObject does,
@@ -219,9 +346,19 @@ func (c *Ctx) intArg(b []byte) (int64, bool) {
 	return n, ok
 }
 
-// eqFold reports whether b equals the lower-case ASCII word s, ignoring
-// case.
+// eqFold reports whether the option argument b equals the lower-case
+// ASCII word s, ignoring case, with C string semantics as Valkey's
+// strcasecmp comparisons have: b ends at its first NUL byte.
 func eqFold(b []byte, s string) bool {
+	if len(b) > len(s) && b[len(s)] == 0 {
+		b = b[:len(s)]
+	}
+	return eqFoldExact(b, s)
+}
+
+// eqFoldExact reports whether b equals the lower-case ASCII word s,
+// ignoring case; the whole of b must match.
+func eqFoldExact(b []byte, s string) bool {
 	if len(b) != len(s) {
 		return false
 	}
@@ -235,4 +372,14 @@ func eqFold(b []byte, s string) bool {
 		}
 	}
 	return true
+}
+
+// cstr returns b up to its first NUL byte, as C code sees an argument.
+func cstr(b []byte) []byte {
+	for i, ch := range b {
+		if ch == 0 {
+			return b[:i]
+		}
+	}
+	return b
 }

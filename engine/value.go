@@ -3,8 +3,12 @@ package engine
 import "strconv"
 
 // Str is a string value that is not stored as an integer. Values written
-// whole (SET) report "embstr" up to 44 bytes like Valkey; values changed in
-// place (APPEND, SETRANGE, SETBIT ...) become "raw".
+// whole (SET, INCRBYFLOAT) report "embstr" up to 44 bytes like Valkey;
+// values changed in place (APPEND, SETRANGE, SETBIT, BITFIELD) or built by
+// BITOP become "raw".
+//
+// Those commands edit B in place, under the key's shard lock: code that
+// keeps a *Str beyond the lock (COPY, snapshots, DUMP) must copy B.
 type Str struct {
 	B   []byte
 	Raw bool

@@ -7,7 +7,7 @@ const (
 	// ServerName is HELLO's "server" and INFO's server_name.
 	ServerName = "valkey"
 	// ValkeyVersion is HELLO's "version" and INFO's valkey_version.
-	ValkeyVersion = "8.1.1"
+	ValkeyVersion = "8.0.1"
 	// RedisVersion is INFO's redis_version, as Valkey reports it.
 	RedisVersion = "7.2.4"
 )

@@ -1,9 +1,11 @@
 package engine
 
 // A hierarchical timing wheel drives active expiry. Each volatile key owns a
-// timer linked into one slot; advancing the wheel costs one slot visit per
-// elapsed millisecond (skipping empty stretches) plus the timers that come
-// due, so expiry work follows the keys that expire, not the keyspace size.
+// timer linked into one slot; advancing the wheel costs at most one slot
+// visit per elapsed millisecond, skips stretches where the lower levels are
+// empty (so a clock jump of years costs a few hundred steps), plus the
+// timers that come due or cascade, so expiry work follows the keys that
+// expire, not the keyspace size.
 
 const (
 	wheelBits   = 6
@@ -19,7 +21,6 @@ type timer struct {
 	deadline   int64 // unix ms
 	level      int8  // -1 when not linked
 	slot       uint8
-	db         *DB
 	key        string
 }
 
@@ -52,16 +53,22 @@ type wheel struct {
 	slots  [wheelLevels][wheelSlots]timerList
 	counts [wheelLevels]int
 	n      int
+	stats  wheelStats
 }
 
 func newWheel(now int64) *wheel { return &wheel{cur: now} }
 
 // add links t, whose deadline is set. A deadline already passed is linked
 // into the slot that the next advance visits first.
-func (w *wheel) add(t *timer) {
+func (w *wheel) add(t *timer) { w.place(t, w.cur+1) }
+
+// place links t into the slot for its deadline, or for earliest if the
+// deadline is before it. Cascades place with earliest = cur: their level-0
+// slot for cur is processed right after.
+func (w *wheel) place(t *timer, earliest int64) {
 	d := t.deadline
-	if d <= w.cur {
-		d = w.cur + 1
+	if d < earliest {
+		d = earliest
 	}
 	level := 0
 	for ; level < wheelLevels-1; level++ {
@@ -94,17 +101,25 @@ func (w *wheel) remove(t *timer) {
 	t.level = -1
 }
 
-// advance moves the wheel to now and calls due for every timer whose
-// deadline is at or before now, after unlinking it.
-func (w *wheel) advance(now int64, due func(*timer)) {
+// advance moves the wheel towards now, unlinking the timers whose deadline
+// is at or before now into out. It stops early when out is full and returns
+// how many it stored; call it again to continue (a full out means there may
+// be more).
+func (w *wheel) advance(now int64, out []*timer) int {
+	n := 0
 	for w.cur < now {
 		if w.n == 0 {
 			w.cur = now
-			return
+			return n
 		}
 		if w.counts[0] == 0 {
-			// Nothing at level 0: jump to the end of this level-0 turn.
-			end := w.cur | wheelMask
+			// Nothing happens before the next turn of the lowest
+			// non-empty level: jump to just before it.
+			k := 1
+			for k < wheelLevels-1 && w.counts[k] == 0 {
+				k++
+			}
+			end := w.cur | (int64(1)<<uint(k*wheelBits) - 1)
 			if end > now {
 				end = now
 			}
@@ -114,7 +129,10 @@ func (w *wheel) advance(now int64, due func(*timer)) {
 			}
 		}
 		w.cur++
-		// Cascade the higher levels whose turn starts now.
+		w.stats.steps++
+		// Cascade the higher levels whose turn starts now. Doing it again
+		// after a stop below is harmless: a slot's timers re-add relative
+		// to the same cur.
 		for level := 1; level < wheelLevels; level++ {
 			if (w.cur>>uint((level-1)*wheelBits))&wheelMask != 0 {
 				break
@@ -127,24 +145,38 @@ func (w *wheel) advance(now int64, due func(*timer)) {
 				w.counts[level]--
 				w.n--
 				t.level = -1
-				w.add(t)
+				w.place(t, w.cur)
+				w.stats.cascaded++
 				t = next
 			}
 		}
 		l := &w.slots[0][w.cur&wheelMask]
 		for t := l.head; t != nil; {
+			if n == len(out) {
+				// Finish this slot on the next call.
+				w.cur--
+				return n
+			}
 			next := t.next
 			l.remove(t)
 			w.counts[0]--
 			w.n--
 			t.level = -1
 			if t.deadline > w.cur {
-				// Parked beyond the horizon or re-added for the next turn.
+				// Parked beyond the horizon: re-arm.
 				w.add(t)
 			} else {
-				due(t)
+				out[n] = t
+				n++
 			}
 			t = next
 		}
 	}
+	return n
+}
+
+// wheelStats count the wheel's work, for tests of its cost.
+type wheelStats struct {
+	steps    int64 // millisecond steps taken (not skipped)
+	cascaded int64 // timers moved down a level
 }

@@ -2,6 +2,7 @@ package resp
 
 import (
 	"crypto/subtle"
+	"math"
 	"strconv"
 	"strings"
 
@@ -12,7 +13,7 @@ import (
 func (s *Server) connCommands() []*engine.Command {
 	return []*engine.Command{
 		{Name: "ping", Arity: -1, Flags: engine.Fast | engine.NoKeyspace, Group: "connection", Run: cmdPing},
-		{Name: "echo", Arity: 2, Flags: engine.Fast | engine.NoKeyspace, Group: "connection", Run: cmdEcho},
+		{Name: "echo", Arity: 2, Flags: engine.Loading | engine.Stale | engine.Fast | engine.NoKeyspace, Group: "connection", Run: cmdEcho},
 		{Name: "quit", Arity: -1, Flags: engine.AllowBusy | engine.NoScript | engine.Loading | engine.Stale | engine.Fast | engine.NoAuth | engine.NoKeyspace, Group: "connection", Run: cmdQuit},
 		{Name: "select", Arity: 2, Flags: engine.Loading | engine.Stale | engine.Fast | engine.NoKeyspace, Group: "connection", Run: cmdSelect},
 		{Name: "auth", Arity: -2, Flags: engine.NoScript | engine.Loading | engine.Stale | engine.Fast | engine.NoAuth | engine.AllowBusy | engine.NoKeyspace, Group: "connection", Run: s.cmdAuth},
@@ -25,6 +26,12 @@ func (s *Server) commands() []*engine.Command {
 	var out []*engine.Command
 	for _, group := range [][]*engine.Command{
 		s.connCommands(),
+		s.serverCommands(),
+		s.clientCommands(),
+		s.infoCommands(),
+		s.configCommands(),
+		s.commandCommands(),
+		s.slowlogCommands(),
 	} {
 		out = append(out, group...)
 	}
@@ -55,6 +62,10 @@ func cmdSelect(c *engine.Ctx) {
 	n, err := strconv.ParseInt(string(c.Args[1]), 10, 64)
 	if err != nil || !isStrictInt(c.Args[1]) {
 		c.Error(engine.ErrNotInt)
+		return
+	}
+	if n < math.MinInt32 || n > math.MaxInt32 {
+		c.Error(engine.ErrIntRange)
 		return
 	}
 	if n < 0 || n >= int64(c.Client.NS.DBCount()) {
@@ -226,9 +237,9 @@ func (s *Server) cmdHello(c *engine.Ctx) {
 	r := c.R
 	r.Map(7)
 	r.BulkString("server")
-	r.BulkString(engine.ServerName)
+	r.BulkString(s.serverName())
 	r.BulkString("version")
-	r.BulkString(engine.ValkeyVersion)
+	r.BulkString(s.serverVersion())
 	r.BulkString("proto")
 	r.Int(int64(sess.w.Proto()))
 	r.BulkString("id")

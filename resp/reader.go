@@ -219,11 +219,40 @@ func parseLen(b []byte) (int64, bool) {
 	if len(b) == 0 || len(b) > 20 {
 		return 0, false
 	}
-	if b[0] == '+' || (len(b) > 1 && b[0] == '0') {
+	neg := b[0] == '-'
+	if neg {
+		b = b[1:]
+		if len(b) == 0 {
+			return 0, false
+		}
+	}
+	if (len(b) > 1 || neg) && b[0] == '0' {
 		return 0, false
 	}
-	n, err := strconv.ParseInt(string(b), 10, 64)
-	return n, err == nil
+	if len(b) > 18 {
+		if b[0] < '0' || b[0] > '9' {
+			return 0, false // strconv would accept a sign here
+		}
+		// Rare: let strconv check the range, sign included, so that
+		// -9223372036854775808 parses as string2ll does.
+		s := string(b)
+		if neg {
+			s = "-" + s
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		return n, err == nil
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
 }
 
 func (r *Reader) parseInline(data []byte) ([][]byte, bool, error) {

@@ -61,6 +61,9 @@ type Server struct {
 	doneOnce sync.Once
 	// Stats are the node-wide connection counters INFO prints.
 	Stats ServerStats
+	// x is the state of the server and introspection commands
+	// (server_cmds.go).
+	x serverExt
 }
 
 // ServerStats are the front end's counters.
@@ -113,6 +116,7 @@ func New(node *engine.Node, opts Options) *Server {
 	if st.limits.MaxQueryBuffer <= 0 {
 		st.limits.MaxQueryBuffer = 1 << 30
 	}
+	s.initExt()
 	node.Table().Add(s.commands()...)
 	return s
 }
@@ -130,7 +134,9 @@ func (s *Server) Listen() error {
 	if err != nil {
 		return fmt.Errorf("resp: listen %s: %w", addr, err)
 	}
+	s.mu.Lock()
 	s.ln = ln
+	s.mu.Unlock()
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok {
 		s.settings.mu.Lock()
 		s.settings.port = tcp.Port
@@ -141,29 +147,34 @@ func (s *Server) Listen() error {
 
 // Addr returns the listening address, once Listen has succeeded.
 func (s *Server) Addr() net.Addr {
-	if s.ln == nil {
+	ln := s.listener()
+	if ln == nil {
 		return nil
 	}
-	return s.ln.Addr()
+	return ln.Addr()
 }
 
 // Serve accepts connections until Shutdown. It returns nil after a
 // shutdown.
 func (s *Server) Serve() error {
-	if s.ln == nil {
+	if s.listener() == nil {
 		if err := s.Listen(); err != nil {
 			return err
 		}
 	}
 	var delay time.Duration
 	for {
-		nc, err := s.ln.Accept()
+		ln := s.listener()
+		nc, err := ln.Accept()
 		if err != nil {
 			s.mu.Lock()
-			closing := s.closing
+			closing, moved := s.closing, s.ln != ln
 			s.mu.Unlock()
 			if closing {
 				return nil
+			}
+			if moved { // CONFIG SET port/bind replaced the listener (config_cmds.go)
+				continue
 			}
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
@@ -188,9 +199,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for _, sess := range s.sessions {
 		sess.nc.Close()
 	}
+	ln := s.ln
 	s.mu.Unlock()
-	if s.ln != nil {
-		s.ln.Close()
+	s.stopWaiters()
+	if ln != nil {
+		ln.Close()
 	}
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
@@ -220,6 +233,9 @@ func (s *Server) register(sess *session) bool {
 		return false
 	}
 	s.sessions[sess.cl.ID] = sess
+	// Error statistics count from here: refusals of the connection itself
+	// are not error replies to Valkey.
+	sess.w.onError = sess.onErrorReply
 	return true
 }
 
@@ -227,6 +243,14 @@ func (s *Server) unregister(sess *session) {
 	s.mu.Lock()
 	delete(s.sessions, sess.cl.ID)
 	s.mu.Unlock()
+	s.sessionClosed(sess)
+}
+
+// listener returns the current listening socket.
+func (s *Server) listener() net.Listener {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ln
 }
 
 // Sessions returns a snapshot of the connected sessions.

@@ -26,6 +26,9 @@ type session struct {
 	addr, laddr string
 	created     time.Time
 	authed      bool
+	// lastCmd and lastName cache the last resolved top-level command.
+	lastCmd  *engine.Command
+	lastName string
 	// closeAfterReply makes the loop flush and close after this command
 	// (QUIT, protocol errors, CLIENT KILL of itself).
 	closeAfterReply bool
@@ -33,6 +36,8 @@ type session struct {
 	// Fields other connections read (CLIENT LIST, INFO) are atomics or
 	// guarded by info.
 	info sessionInfo
+	// x is the state of the server commands (server_cmds.go).
+	x sessionExt
 }
 
 // sessionInfo is what CLIENT LIST / CLIENT INFO print about a connection.
@@ -40,7 +45,6 @@ type sessionInfo struct {
 	name       atomic.Pointer[string]
 	libName    atomic.Pointer[string]
 	libVer     atomic.Pointer[string]
-	lastCmd    atomic.Pointer[string]
 	lastActive atomic.Int64 // unix ns
 	db         atomic.Int64
 	proto      atomic.Int64
@@ -55,11 +59,13 @@ func (s *Server) newSession(nc net.Conn) *session {
 	sess.laddr = nc.LocalAddr().String()
 	sess.cl.ID = s.nextID.Add(1)
 	sess.cl.NS = s.node.Default()
+	sess.x.dead = make(chan struct{})
+	sess.x.limitsGen = s.x.limitsGen.Load()
 	s.settings.mu.RLock()
 	sess.authed = s.settings.requirePass == ""
 	limits := s.settings.limits
 	s.settings.mu.RUnlock()
-	sess.rd = NewReader(nc, limits)
+	sess.rd = NewReader(countReader{sess}, limits)
 	sess.rd.Authenticated = sess.authed
 	sess.rd.BeforeBlock = sess.flush
 	sess.ctx.R = sess.w
@@ -72,11 +78,14 @@ func (s *Server) newSession(nc net.Conn) *session {
 
 // flush writes pending replies.
 func (s *session) flush() error {
+	s.publish()
 	if s.w.Len() == 0 {
 		return nil
 	}
 	n, err := s.nc.Write(s.w.Bytes())
 	s.srv.Stats.NetOutputBytes.Add(int64(n))
+	s.x.netOut.Add(int64(n))
+	s.srv.x.writes.Add(1)
 	s.w.Reset()
 	return err
 }
@@ -155,25 +164,51 @@ const protectedModeError = "DENIED Valkey is running in protected mode because p
 
 // handle runs one request.
 func (s *session) handle(args [][]byte) {
-	srv := s.srv
-	srv.Stats.CommandsProcessed.Add(1)
-	s.info.lastActive.Store(time.Now().UnixNano())
-	cmd, errText := srv.node.Table().Resolve(args)
+	mark := s.w.Len()
+	cmd, errText := s.resolve(args)
+	s.x.lastCmd = cmd
 	if errText != "" {
 		if cmd != nil {
 			cmd.Stats().RejectedCalls.Add(1)
 		}
 		s.w.Error(errText)
+		s.afterReply(mark)
 		return
 	}
 	if !s.authed && !cmd.Has(engine.NoAuth) {
 		cmd.Stats().RejectedCalls.Add(1)
 		s.w.Error(engine.ErrNoAuth)
+		s.afterReply(mark)
+		return
+	}
+	h := s.srv.x.hooks.Load()
+	if h != 0 && !s.beforeCall(h, cmd) {
+		s.afterReply(mark)
 		return
 	}
 	s.ctx.Args = args
 	s.ctx.Cmd = cmd
+	s.x.errored = false
 	s.call()
+	s.afterCall(h, mark)
+	s.info.lastActive.Store(s.ctx.Now().UnixNano())
+}
+
+// resolve finds the command for args. A pipelined batch usually repeats
+// one command, so the last top-level command is remembered by its exact
+// name bytes and reused without a table lookup.
+func (s *session) resolve(args [][]byte) (*engine.Command, string) {
+	if c := s.lastCmd; c != nil && string(args[0]) == s.lastName {
+		if !c.CheckArity(len(args)) {
+			return c, engine.ErrArity(c.FullName())
+		}
+		return c, ""
+	}
+	cmd, errText := s.srv.node.Table().Resolve(args)
+	if errText == "" && cmd.Parent() == nil && len(cmd.Subcommands) == 0 {
+		s.lastCmd, s.lastName = cmd, string(args[0])
+	}
+	return cmd, errText
 }
 
 // call runs s.ctx on the node, turning a panic into an error reply so that

@@ -31,6 +31,9 @@ const (
 	rehashStep = 1
 	// emptyVisits bounds the empty buckets one rehash step may skip.
 	emptyVisits = 10
+	// randomSample and randomSteps bound Random's walk.
+	randomSample = 20
+	randomSteps  = 200
 )
 
 type table[V any] struct {
@@ -233,7 +236,10 @@ func (d *Dict[V]) Rehash(n int) bool {
 		d.ht[0] = d.ht[1]
 		d.ht[1] = table[V]{}
 		d.rehix = -1
-		return false
+		// Deletes during the rehash may have left the new table too big:
+		// shrink again rather than keep the memory until the next delete.
+		d.shrinkIfNeeded()
+		return d.rehashing()
 	}
 	return true
 }
@@ -280,37 +286,49 @@ func (d *Dict[V]) Scan(cursor uint64, fn func(*Node[V])) uint64 {
 
 // Random returns an element chosen close to uniformly at random, or nil if
 // the Dict is empty.
+//
+// Picking a random bucket and then a random element of its chain would
+// favour elements in short chains. Like Valkey's dictGetFairRandomKey, it
+// walks the buckets from a random one until it has seen randomSample
+// elements (or walked randomSteps buckets having seen one) and returns one
+// of those uniformly: exact for small dicts, whose walk covers everything.
 func (d *Dict[V]) Random() *Node[V] {
 	if d.Len() == 0 {
 		return nil
 	}
 	d.step()
-	var head *Node[V]
-	for head == nil {
-		if d.rehashing() {
-			// Buckets of ht[0] below rehix are empty.
-			n0 := len(d.ht[0].buckets)
-			total := n0 - d.rehix + len(d.ht[1].buckets)
-			i := rand.IntN(total)
-			if i < n0-d.rehix {
-				head = d.ht[0].buckets[d.rehix+i]
-			} else {
-				head = d.ht[1].buckets[i-(n0-d.rehix)]
-			}
+	// The live buckets: ht[0] from rehix on (those below are empty while
+	// rehashing), then ht[1].
+	segs := [2][]*Node[V]{d.ht[0].buckets, nil}
+	if d.rehashing() {
+		segs[0] = d.ht[0].buckets[d.rehix:]
+		segs[1] = d.ht[1].buckets
+	}
+	total := len(segs[0]) + len(segs[1])
+	i := rand.IntN(total)
+	var pick *Node[V]
+	seen := 0
+	for steps := 0; steps < total; steps++ {
+		var b *Node[V]
+		if i < len(segs[0]) {
+			b = segs[0][i]
 		} else {
-			head = d.ht[0].buckets[rand.Uint64()&d.ht[0].mask]
+			b = segs[1][i-len(segs[0])]
+		}
+		for n := b; n != nil; n = n.next {
+			seen++
+			if rand.IntN(seen) == 0 {
+				pick = n
+			}
+		}
+		if seen >= randomSample || (seen > 0 && steps >= randomSteps) {
+			break
+		}
+		if i++; i == total {
+			i = 0
 		}
 	}
-	l := 0
-	for n := head; n != nil; n = n.next {
-		l++
-	}
-	k := rand.IntN(l)
-	n := head
-	for ; k > 0; k-- {
-		n = n.next
-	}
-	return n
+	return pick
 }
 
 // Each calls fn for every element until fn returns false. fn must not add

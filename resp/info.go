@@ -1,0 +1,675 @@
+package resp
+
+import (
+	"bytes"
+	"fmt"
+	"hash/fnv"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/flect-kv/flect/engine"
+)
+
+// INFO [section ...]: Valkey's sections, fields and field order
+// (server.c genValkeyInfoString). Figures flect has no counterpart for
+// (forks, AOF, replication offsets, I/O threads) are printed as an idle
+// Valkey without them prints them.
+
+func (s *Server) infoCommands() []*engine.Command {
+	return []*engine.Command{
+		// SelfLocking: the keyspace section reads the namespace's
+		// databases under the namespace's shared lock.
+		{Name: "info", Arity: -1, Flags: engine.Loading | engine.Stale | engine.SelfLocking, Group: "server", Run: s.cmdInfo},
+	}
+}
+
+// defaultInfoSections are the sections of INFO and INFO default.
+var defaultInfoSections = []string{"server", "clients", "memory", "persistence", "stats",
+	"replication", "cpu", "module_list", "errorstats", "cluster", "keyspace"}
+
+func (s *Server) cmdInfo(c *engine.Ctx) {
+	sections := map[string]bool{}
+	all := false
+	if len(c.Args) == 1 {
+		for _, n := range defaultInfoSections {
+			sections[n] = true
+		}
+	}
+	for _, a := range c.Args[1:] {
+		name := strings.ToLower(string(a))
+		switch name {
+		case "default":
+			for _, n := range defaultInfoSections {
+				sections[n] = true
+			}
+		case "all", "everything":
+			all = true
+		default:
+			sections[name] = true
+		}
+	}
+	c.R.Verbatim("txt", s.infoString(c, sections, all))
+}
+
+// infoString builds the INFO text for the sections asked for.
+func (s *Server) infoString(c *engine.Ctx, sections map[string]bool, all bool) string {
+	var b bytes.Buffer
+	n := 0
+	section := func(names ...string) bool {
+		want := all
+		for _, name := range names {
+			want = want || sections[name]
+		}
+		if want {
+			if n > 0 {
+				b.WriteString("\r\n")
+			}
+			n++
+		}
+		return want
+	}
+	now := time.Now()
+	if section("server") {
+		s.infoServer(&b, now)
+	}
+	if section("clients") {
+		s.infoClients(&b)
+	}
+	if section("memory") {
+		s.infoMemory(&b)
+	}
+	if section("persistence") {
+		s.infoPersistence(&b)
+	}
+	if section("stats") {
+		s.infoStats(&b)
+	}
+	if section("replication") {
+		s.infoReplication(&b)
+	}
+	if section("cpu") {
+		infoCPU(&b)
+	}
+	if section("module_list", "modules") {
+		b.WriteString("# Modules\r\n")
+	}
+	if section("commandstats") {
+		s.infoCommandStats(&b)
+	}
+	if section("errorstats") {
+		b.WriteString("# Errorstats\r\n")
+		for _, e := range s.x.errs.snapshot() {
+			fmt.Fprintf(&b, "errorstat_%s:count=%d\r\n", safeInfoString(e.prefix), e.count)
+		}
+	}
+	if section("latencystats") {
+		b.WriteString("# Latencystats\r\n")
+	}
+	if section("cluster") {
+		b.WriteString("# Cluster\r\ncluster_enabled:0\r\n")
+	}
+	if section("keyspace") {
+		b.WriteString("# Keyspace\r\n")
+		ns := c.Client.NS
+		for i := 0; i < ns.DBCount(); i++ {
+			db := ns.DB(i)
+			keys, vkeys := db.Len(), db.Volatile()
+			if keys != 0 || vkeys != 0 {
+				fmt.Fprintf(&b, "db%d:keys=%d,expires=%d,avg_ttl=%d\r\n", i, keys, vkeys, db.AvgTTL(c.NowMs()))
+			}
+		}
+	}
+	return b.String()
+}
+
+// field writes "name:value\r\n".
+func field(b *bytes.Buffer, name string, v any) {
+	b.WriteString(name)
+	b.WriteByte(':')
+	switch v := v.(type) {
+	case string:
+		b.WriteString(v)
+	case int:
+		b.WriteString(strconv.Itoa(v))
+	case int64:
+		b.WriteString(strconv.FormatInt(v, 10))
+	case uint64:
+		b.WriteString(strconv.FormatUint(v, 10))
+	case bool:
+		if v {
+			b.WriteByte('1')
+		} else {
+			b.WriteByte('0')
+		}
+	default:
+		fmt.Fprint(b, v)
+	}
+	b.WriteString("\r\n")
+}
+
+// safeInfoString replaces the characters INFO's format reserves.
+func safeInfoString(s string) string {
+	if !strings.ContainsAny(s, "#:\r\n") {
+		return s
+	}
+	return strings.NewReplacer("#", "_", ":", "_", "\r", "_", "\n", "_").Replace(s)
+}
+
+var (
+	unameOnce               sync.Once
+	unameText, buildIDText  string
+	totalSystemMemoryMemory uint64
+)
+
+// hostInfo caches what INFO reports about the host: it never changes.
+func hostInfo() (uname, buildID string, totalMem uint64) {
+	unameOnce.Do(func() {
+		release := "unknown"
+		if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+			release = strings.TrimSpace(string(b))
+		}
+		sys := strings.ToUpper(runtime.GOOS[:1]) + runtime.GOOS[1:]
+		machine := runtime.GOARCH
+		switch machine {
+		case "amd64":
+			machine = "x86_64"
+		case "arm64":
+			if runtime.GOOS == "linux" {
+				machine = "aarch64"
+			}
+		case "386":
+			machine = "i686"
+		}
+		unameText = sys + " " + release + " " + machine
+		h := fnv.New64a()
+		h.Write([]byte(engine.ValkeyVersion))
+		if bi, ok := debug.ReadBuildInfo(); ok {
+			h.Write([]byte(bi.String()))
+		}
+		buildIDText = strconv.FormatUint(h.Sum64(), 16)
+		if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+			for _, line := range strings.Split(string(b), "\n") {
+				if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+					kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+					totalSystemMemoryMemory = kb * 1024
+				}
+			}
+		}
+	})
+	return unameText, buildIDText, totalSystemMemoryMemory
+}
+
+func (s *Server) infoServer(b *bytes.Buffer, now time.Time) {
+	uname, buildID, _ := hostInfo()
+	uptime := now.Unix() - s.startTime.Unix()
+	field(b, "# Server\r\nredis_version", engine.RedisVersion)
+	field(b, "server_name", s.serverName())
+	field(b, "valkey_version", engine.ValkeyVersion)
+	field(b, "redis_git_sha1", "00000000")
+	field(b, "redis_git_dirty", 0)
+	field(b, "redis_build_id", buildID)
+	// Valkey 8 names this field server_mode unless extended-redis-
+	// compatibility is on. Tools written for Redis look for redis_mode, so
+	// flect always prints it, and server_mode too as Valkey 8 does.
+	field(b, "redis_mode", "standalone")
+	if !s.x.redisCompat.Load() {
+		field(b, "server_mode", "standalone")
+	}
+	field(b, "os", uname)
+	field(b, "arch_bits", strconv.Itoa(32<<(^uint(0)>>63)))
+	field(b, "monotonic_clock", "POSIX clock_gettime")
+	field(b, "multiplexing_api", "epoll")
+	field(b, "gcc_version", "0.0.0")
+	field(b, "process_id", os.Getpid())
+	field(b, "process_supervised", "no")
+	field(b, "run_id", s.x.runID)
+	s.settings.mu.RLock()
+	port, bind := s.settings.port, s.settings.bind
+	s.settings.mu.RUnlock()
+	field(b, "tcp_port", port)
+	field(b, "server_time_usec", now.UnixMicro())
+	field(b, "uptime_in_seconds", uptime)
+	field(b, "uptime_in_days", uptime/(3600*24))
+	field(b, "hz", s.node.Hz())
+	field(b, "configured_hz", s.node.ConfiguredHz())
+	field(b, "lru_clock", uint64(now.Unix())&(1<<24-1))
+	exe, _ := os.Executable()
+	field(b, "executable", exe)
+	field(b, "config_file", "")
+	field(b, "io_threads_active", 0)
+	field(b, "availability_zone", *s.x.availabilityZone.Load())
+	fmt.Fprintf(b, "listener0:name=tcp,bind=%s,port=%d\r\n", strings.ReplaceAll(bind, " ", ",bind="), port)
+}
+
+func (s *Server) infoClients(b *bytes.Buffer) {
+	s.settings.mu.RLock()
+	maxc := s.settings.maxClients
+	s.settings.mu.RUnlock()
+	field(b, "# Clients\r\nconnected_clients", s.ConnectedClients())
+	field(b, "cluster_connections", 0)
+	field(b, "maxclients", maxc)
+	field(b, "client_recent_max_input_buffer", 0)
+	field(b, "client_recent_max_output_buffer", 0)
+	field(b, "blocked_clients", s.x.blocked.Load())
+	field(b, "tracking_clients", 0)
+	field(b, "pubsub_clients", 0)
+	field(b, "watching_clients", 0)
+	field(b, "clients_in_timeout_table", 0)
+	field(b, "total_watched_keys", 0)
+	field(b, "total_blocking_keys", 0)
+	field(b, "total_blocking_keys_on_nokey", 0)
+}
+
+// memStats are the memory figures INFO and the peak tracking use, read
+// from runtime/metrics (which does not stop the world) and cached briefly.
+type memStats struct {
+	at                            time.Time
+	used, heapInuse, total, freed uint64
+	rss                           uint64
+}
+
+// memSampler caches memStats for memCacheFor.
+type memSampler struct {
+	mu      sync.Mutex
+	last    memStats
+	peak    atomic.Uint64
+	startup atomic.Uint64
+}
+
+const memCacheFor = 100 * time.Millisecond
+
+var memMetrics = []string{
+	"/memory/classes/heap/objects:bytes",
+	"/memory/classes/heap/unused:bytes",
+	"/memory/classes/total:bytes",
+	"/memory/classes/heap/released:bytes",
+}
+
+func (m *memSampler) read() memStats {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if time.Since(m.last.at) < memCacheFor {
+		return m.last
+	}
+	samples := make([]metrics.Sample, len(memMetrics))
+	for i, name := range memMetrics {
+		samples[i].Name = name
+	}
+	metrics.Read(samples)
+	v := func(i int) uint64 {
+		if samples[i].Value.Kind() == metrics.KindUint64 {
+			return samples[i].Value.Uint64()
+		}
+		return 0
+	}
+	st := memStats{at: time.Now(), used: v(0), heapInuse: v(0) + v(1), total: v(2), freed: v(3)}
+	st.rss = processRSS()
+	if st.rss == 0 {
+		st.rss = st.total - st.freed
+	}
+	m.last = st
+	for {
+		p := m.peak.Load()
+		if st.used <= p || m.peak.CompareAndSwap(p, st.used) {
+			break
+		}
+	}
+	return st
+}
+
+// processRSS returns the resident set size from /proc, or 0.
+func processRSS() uint64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseUint(f[1], 10, 64)
+	return pages * uint64(os.Getpagesize())
+}
+
+// bytesToHuman formats n as Valkey's bytesToHuman does.
+func bytesToHuman(n uint64) string {
+	const k = 1024.0
+	d := float64(n)
+	switch {
+	case n < 1024:
+		return strconv.FormatUint(n, 10) + "B"
+	case d < k*k:
+		return fmt.Sprintf("%.2fK", d/k)
+	case d < k*k*k:
+		return fmt.Sprintf("%.2fM", d/(k*k))
+	case d < k*k*k*k:
+		return fmt.Sprintf("%.2fG", d/(k*k*k))
+	case d < k*k*k*k*k:
+		return fmt.Sprintf("%.2fT", d/(k*k*k*k))
+	case d < k*k*k*k*k*k:
+		return fmt.Sprintf("%.2fP", d/(k*k*k*k*k))
+	}
+	return strconv.FormatUint(n, 10) + "B"
+}
+
+func ratio(a, b uint64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+func (s *Server) infoMemory(b *bytes.Buffer) {
+	m := s.x.mem.read()
+	_, _, totalSys := hostInfo()
+	peak := max(s.x.mem.peak.Load(), m.used)
+	startup := s.x.mem.startup.Load()
+	overhead := startup + uint64(s.ConnectedClients())*sessionOverhead
+	dataset := uint64(0)
+	if m.used > overhead {
+		dataset = m.used - overhead
+	}
+	datasetPerc := 0.0
+	if net := int64(m.used) - int64(startup); net > 0 {
+		datasetPerc = float64(dataset) * 100 / float64(net)
+	}
+	maxmem := s.node.Maxmemory()
+	resident := m.total - m.freed
+	f := func(name string, v float64) { fmt.Fprintf(b, "%s:%.2f\r\n", name, v) }
+	field(b, "# Memory\r\nused_memory", m.used)
+	field(b, "used_memory_human", bytesToHuman(m.used))
+	field(b, "used_memory_rss", m.rss)
+	field(b, "used_memory_rss_human", bytesToHuman(m.rss))
+	field(b, "used_memory_peak", peak)
+	field(b, "used_memory_peak_human", bytesToHuman(peak))
+	fmt.Fprintf(b, "used_memory_peak_perc:%.2f%%\r\n", ratio(m.used, peak)*100)
+	field(b, "used_memory_overhead", overhead)
+	field(b, "used_memory_startup", startup)
+	field(b, "used_memory_dataset", dataset)
+	fmt.Fprintf(b, "used_memory_dataset_perc:%.2f%%\r\n", datasetPerc)
+	field(b, "allocator_allocated", m.used)
+	field(b, "allocator_active", m.heapInuse)
+	field(b, "allocator_resident", resident)
+	field(b, "allocator_muzzy", 0)
+	field(b, "total_system_memory", totalSys)
+	field(b, "total_system_memory_human", bytesToHuman(totalSys))
+	field(b, "used_memory_lua", 0)
+	field(b, "used_memory_vm_eval", 0)
+	field(b, "used_memory_lua_human", "0B")
+	field(b, "used_memory_scripts_eval", 0)
+	field(b, "number_of_cached_scripts", 0)
+	field(b, "number_of_functions", 0)
+	field(b, "number_of_libraries", 0)
+	field(b, "used_memory_vm_functions", 0)
+	field(b, "used_memory_vm_total", 0)
+	field(b, "used_memory_vm_total_human", "0B")
+	field(b, "used_memory_functions", 0)
+	field(b, "used_memory_scripts", 0)
+	field(b, "used_memory_scripts_human", "0B")
+	field(b, "maxmemory", maxmem)
+	field(b, "maxmemory_human", bytesToHuman(maxmem))
+	field(b, "maxmemory_policy", s.node.MaxmemoryPolicy())
+	f("allocator_frag_ratio", ratio(m.heapInuse, m.used))
+	field(b, "allocator_frag_bytes", m.heapInuse-min(m.heapInuse, m.used))
+	f("allocator_rss_ratio", ratio(resident, m.heapInuse))
+	field(b, "allocator_rss_bytes", int64(resident)-int64(m.heapInuse))
+	f("rss_overhead_ratio", ratio(m.rss, resident))
+	field(b, "rss_overhead_bytes", int64(m.rss)-int64(resident))
+	f("mem_fragmentation_ratio", ratio(m.rss, m.used))
+	field(b, "mem_fragmentation_bytes", int64(m.rss)-int64(m.used))
+	field(b, "mem_not_counted_for_evict", 0)
+	field(b, "mem_replication_backlog", 0)
+	field(b, "mem_total_replication_buffers", 0)
+	field(b, "mem_clients_slaves", 0)
+	field(b, "mem_clients_normal", uint64(s.ConnectedClients())*sessionOverhead)
+	field(b, "mem_cluster_links", 0)
+	field(b, "mem_aof_buffer", 0)
+	field(b, "mem_allocator", "go")
+	field(b, "mem_overhead_db_hashtable_rehashing", 0)
+	field(b, "active_defrag_running", 0)
+	field(b, "lazyfree_pending_objects", 0)
+	field(b, "lazyfreed_objects", 0)
+}
+
+// dirty returns the changes since the last save over every namespace.
+func (s *Server) dirty() int64 {
+	var n int64
+	for _, ns := range s.node.Namespaces() {
+		n += ns.Stats.Dirty.Load()
+	}
+	return n
+}
+
+func (s *Server) infoPersistence(b *bytes.Buffer) {
+	field(b, "# Persistence\r\nloading", 0)
+	field(b, "async_loading", 0)
+	field(b, "current_cow_peak", 0)
+	field(b, "current_cow_size", 0)
+	field(b, "current_cow_size_age", 0)
+	field(b, "current_fork_perc", "0.00")
+	field(b, "current_save_keys_processed", 0)
+	field(b, "current_save_keys_total", 0)
+	field(b, "rdb_changes_since_last_save", s.dirty())
+	field(b, "rdb_bgsave_in_progress", 0)
+	field(b, "rdb_last_save_time", s.startTime.Unix())
+	field(b, "rdb_last_bgsave_status", "ok")
+	field(b, "rdb_last_bgsave_time_sec", -1)
+	field(b, "rdb_current_bgsave_time_sec", -1)
+	field(b, "rdb_saves", 0)
+	field(b, "rdb_last_cow_size", 0)
+	field(b, "rdb_last_load_keys_expired", 0)
+	field(b, "rdb_last_load_keys_loaded", 0)
+	field(b, "aof_enabled", 0)
+	field(b, "aof_rewrite_in_progress", 0)
+	field(b, "aof_rewrite_scheduled", 0)
+	field(b, "aof_last_rewrite_time_sec", -1)
+	field(b, "aof_current_rewrite_time_sec", -1)
+	field(b, "aof_last_bgrewrite_status", "ok")
+	field(b, "aof_rewrites", 0)
+	field(b, "aof_rewrites_consecutive_failures", 0)
+	field(b, "aof_last_write_status", "ok")
+	field(b, "aof_last_cow_size", 0)
+	field(b, "module_fork_in_progress", 0)
+	field(b, "module_fork_last_cow_size", 0)
+}
+
+func (s *Server) infoStats(b *bytes.Buffer) {
+	var expired, hits, misses int64
+	for _, ns := range s.node.Namespaces() {
+		expired += ns.Stats.ExpiredKeys.Load()
+		hits += ns.Stats.KeyspaceHits.Load()
+		misses += ns.Stats.KeyspaceMisses.Load()
+	}
+	ops, in, out := s.x.inst.rates(s)
+	st := &s.Stats
+	field(b, "# Stats\r\ntotal_connections_received", st.ConnectionsReceived.Load())
+	field(b, "total_commands_processed", st.CommandsProcessed.Load())
+	field(b, "instantaneous_ops_per_sec", int64(ops))
+	field(b, "total_net_input_bytes", st.NetInputBytes.Load())
+	field(b, "total_net_output_bytes", st.NetOutputBytes.Load())
+	field(b, "total_net_repl_input_bytes", 0)
+	field(b, "total_net_repl_output_bytes", 0)
+	fmt.Fprintf(b, "instantaneous_input_kbps:%.2f\r\n", float32(in)/1024)
+	fmt.Fprintf(b, "instantaneous_output_kbps:%.2f\r\n", float32(out)/1024)
+	field(b, "instantaneous_input_repl_kbps", "0.00")
+	field(b, "instantaneous_output_repl_kbps", "0.00")
+	field(b, "rejected_connections", st.RejectedConnections.Load())
+	field(b, "sync_full", 0)
+	field(b, "sync_partial_ok", 0)
+	field(b, "sync_partial_err", 0)
+	field(b, "expired_keys", expired)
+	field(b, "expired_stale_perc", "0.00")
+	field(b, "expired_time_cap_reached_count", 0)
+	field(b, "expire_cycle_cpu_milliseconds", 0)
+	field(b, "evicted_keys", 0)
+	field(b, "evicted_clients", 0)
+	field(b, "evicted_scripts", 0)
+	field(b, "total_eviction_exceeded_time", 0)
+	field(b, "current_eviction_exceeded_time", 0)
+	field(b, "keyspace_hits", hits)
+	field(b, "keyspace_misses", misses)
+	field(b, "pubsub_channels", 0)
+	field(b, "pubsub_patterns", 0)
+	field(b, "pubsubshard_channels", 0)
+	field(b, "latest_fork_usec", 0)
+	field(b, "total_forks", 0)
+	field(b, "migrate_cached_sockets", 0)
+	field(b, "slave_expires_tracked_keys", 0)
+	field(b, "active_defrag_hits", 0)
+	field(b, "active_defrag_misses", 0)
+	field(b, "active_defrag_key_hits", 0)
+	field(b, "active_defrag_key_misses", 0)
+	field(b, "total_active_defrag_time", 0)
+	field(b, "current_active_defrag_time", 0)
+	field(b, "tracking_total_keys", 0)
+	field(b, "tracking_total_items", 0)
+	field(b, "tracking_total_prefixes", 0)
+	field(b, "unexpected_error_replies", 0)
+	field(b, "total_error_replies", s.x.errs.total.Load())
+	field(b, "dump_payload_sanitizations", 0)
+	field(b, "total_reads_processed", s.x.reads.Load())
+	field(b, "total_writes_processed", s.x.writes.Load())
+	field(b, "io_threaded_reads_processed", 0)
+	field(b, "io_threaded_writes_processed", 0)
+	field(b, "io_threaded_freed_objects", 0)
+	field(b, "io_threaded_poll_processed", 0)
+	field(b, "io_threaded_total_prefetch_batches", 0)
+	field(b, "io_threaded_total_prefetch_entries", 0)
+	field(b, "client_query_buffer_limit_disconnections", 0)
+	field(b, "client_output_buffer_limit_disconnections", s.x.outputLimitDisconnections.Load())
+	field(b, "reply_buffer_shrinks", 0)
+	field(b, "reply_buffer_expands", 0)
+	field(b, "eventloop_cycles", 0)
+	field(b, "eventloop_duration_sum", 0)
+	field(b, "eventloop_duration_cmd_sum", 0)
+	field(b, "instantaneous_eventloop_cycles_per_sec", 0)
+	field(b, "instantaneous_eventloop_duration_usec", 0)
+	// Failed authentications are the WRONGPASS errors.
+	field(b, "acl_access_denied_auth", s.x.errs.get("WRONGPASS"))
+	field(b, "acl_access_denied_cmd", 0)
+	field(b, "acl_access_denied_key", 0)
+	field(b, "acl_access_denied_channel", 0)
+}
+
+func (s *Server) infoReplication(b *bytes.Buffer) {
+	field(b, "# Replication\r\nrole", "master")
+	field(b, "connected_slaves", 0)
+	field(b, "replicas_waiting_psync", 0)
+	field(b, "master_failover_state", "no-failover")
+	field(b, "master_replid", s.x.replID)
+	field(b, "master_replid2", "0000000000000000000000000000000000000000")
+	field(b, "master_repl_offset", 0)
+	field(b, "second_repl_offset", -1)
+	field(b, "repl_backlog_active", 0)
+	field(b, "repl_backlog_size", 10485760)
+	field(b, "repl_backlog_first_byte_offset", 0)
+	field(b, "repl_backlog_histlen", 0)
+}
+
+func infoCPU(b *bytes.Buffer) {
+	var self, children syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
+	tv := func(name string, t syscall.Timeval) {
+		fmt.Fprintf(b, "%s:%d.%06d\r\n", name, int64(t.Sec), int64(t.Usec))
+	}
+	b.WriteString("# CPU\r\n")
+	tv("used_cpu_sys", self.Stime)
+	tv("used_cpu_user", self.Utime)
+	tv("used_cpu_sys_children", children.Stime)
+	tv("used_cpu_user_children", children.Utime)
+	// flect runs commands on every core; the process figures stand for
+	// Valkey's main thread.
+	tv("used_cpu_sys_main_thread", self.Stime)
+	tv("used_cpu_user_main_thread", self.Utime)
+}
+
+func (s *Server) infoCommandStats(b *bytes.Buffer) {
+	b.WriteString("# Commandstats\r\n")
+	var walk func(cmds []*engine.Command)
+	walk = func(cmds []*engine.Command) {
+		for _, c := range cmds {
+			st := c.Stats()
+			calls, usec := st.Calls.Load(), st.Usec.Load()
+			rejected, failed := st.RejectedCalls.Load(), st.FailedCalls.Load()
+			if calls != 0 || rejected != 0 || failed != 0 {
+				per := float32(0)
+				if calls != 0 {
+					per = float32(usec) / float32(calls)
+				}
+				fmt.Fprintf(b, "cmdstat_%s:calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d\r\n",
+					safeInfoString(c.FullName()), calls, usec, per, rejected, failed)
+			}
+			if len(c.Subcommands) > 0 {
+				subs := append([]*engine.Command(nil), c.Subcommands...)
+				sort.Slice(subs, func(i, j int) bool { return subs[i].Name < subs[j].Name })
+				walk(subs)
+			}
+		}
+	}
+	walk(s.node.Table().All())
+}
+
+// instMetrics samples the counters behind INFO's instantaneous_* figures
+// every 100ms and averages the last 16 samples, as Valkey does.
+type instMetrics struct {
+	once    sync.Once
+	mu      sync.Mutex
+	samples [16][3]float64 // per second: commands, input bytes, output bytes
+	n       int
+}
+
+const instSamples = 16
+
+func (m *instMetrics) start(s *Server) {
+	go func() {
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		last := time.Now()
+		prev := [3]int64{s.Stats.CommandsProcessed.Load(), s.Stats.NetInputBytes.Load(), s.Stats.NetOutputBytes.Load()}
+		for {
+			select {
+			case <-s.x.stop:
+				return
+			case now := <-t.C:
+				cur := [3]int64{s.Stats.CommandsProcessed.Load(), s.Stats.NetInputBytes.Load(), s.Stats.NetOutputBytes.Load()}
+				dt := now.Sub(last).Seconds()
+				m.mu.Lock()
+				for i := range cur {
+					d := cur[i] - prev[i]
+					if d < 0 { // CONFIG RESETSTAT
+						d = 0
+					}
+					m.samples[m.n%instSamples][i] = float64(d) / dt
+				}
+				m.n++
+				m.mu.Unlock()
+				prev, last = cur, now
+			}
+		}
+	}()
+}
+
+// rates returns the averaged per-second commands, input and output bytes;
+// the sampler starts on first use.
+func (m *instMetrics) rates(s *Server) (ops, in, out float64) {
+	m.once.Do(func() { m.start(s) })
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var sum [3]float64
+	for _, smp := range m.samples {
+		for i := range sum {
+			sum[i] += smp[i]
+		}
+	}
+	return sum[0] / instSamples, sum[1] / instSamples, sum[2] / instSamples
+}

@@ -1,0 +1,189 @@
+package resp
+
+import (
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/flect-kv/flect/engine"
+)
+
+// MONITOR: the monitoring client receives every command other clients
+// run, as Valkey's replicationFeedMonitors formats it.
+
+// monitorOutputLimit is the output a MONITOR client may have pending
+// before it is disconnected (Valkey's replica class hard limit, which
+// applies to monitors).
+const monitorOutputLimit = 256 << 20
+
+// monitorSet is the list of MONITOR clients.
+type monitorSet struct {
+	mu   sync.Mutex
+	list []*monitorOut
+}
+
+// monitorOut delivers the MONITOR feed to one client. A goroutine writes
+// it to the connection, so commands of other sessions never wait for a
+// slow monitor.
+type monitorOut struct {
+	sess *session
+	mu   sync.Mutex
+	buf  []byte
+	wake chan struct{}
+	done chan struct{}
+}
+
+func (s *Server) cmdMonitor(c *engine.Ctx) {
+	sess := sessionOf(c)
+	if sess.x.mon != nil {
+		return // already monitoring: Valkey ignores it, without a reply
+	}
+	c.OK()
+	if sess.x.reply != replyOn {
+		sess.applyReplyMode(0)
+	}
+	// The +OK must reach the client before the first feed line.
+	sess.flush()
+	mo := &monitorOut{sess: sess, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	sess.x.mon = mo
+	sess.x.flags.Or(flagMonitor)
+	x := &s.x
+	x.mon.mu.Lock()
+	x.mon.list = append(x.mon.list[:len(x.mon.list):len(x.mon.list)], mo)
+	x.hooks.Or(hookMonitor)
+	x.mon.mu.Unlock()
+	go mo.run()
+}
+
+// remove stops feeding sess; it is a no-op when sess is no monitor.
+func (m *monitorSet) remove(sess *session) {
+	mo := sess.x.mon
+	if mo == nil {
+		return
+	}
+	sess.x.mon = nil
+	sess.x.flags.And(^flagMonitor)
+	x := &sess.srv.x
+	m.mu.Lock()
+	// Copy on write: feed iterates snapshots of the list without the lock.
+	list := make([]*monitorOut, 0, len(m.list))
+	for _, o := range m.list {
+		if o != mo {
+			list = append(list, o)
+		}
+	}
+	m.list = list
+	if len(m.list) == 0 {
+		x.hooks.And(^hookMonitor)
+	}
+	m.mu.Unlock()
+	close(mo.done)
+}
+
+// feed sends the command args run by sess to every monitor, in Valkey's
+// format: +<unix>.<micro> [<db> <addr>] "arg" "arg"...
+func (m *monitorSet) feed(sess *session, args [][]byte) {
+	now := time.Now()
+	line := make([]byte, 0, 64+len(sess.addr)+16*len(args))
+	line = append(line, '+')
+	line = strconv.AppendInt(line, now.Unix(), 10)
+	line = append(line, '.')
+	us := now.Nanosecond() / 1000
+	for d := 100000; d > 0; d /= 10 {
+		line = append(line, byte('0'+us/d%10))
+	}
+	line = append(line, " ["...)
+	line = strconv.AppendInt(line, int64(sess.cl.DB), 10)
+	line = append(line, ' ')
+	line = append(line, sess.addr...)
+	line = append(line, "] "...)
+	redact := sess.srv.redactions(args)
+	for i, a := range args {
+		if i > 0 {
+			line = append(line, ' ')
+		}
+		if isRedacted(redact, i) {
+			a = []byte("(redacted)")
+		}
+		line = appendRepr(line, a)
+	}
+	line = append(line, '\r', '\n')
+	m.mu.Lock()
+	list := m.list
+	m.mu.Unlock()
+	for _, mo := range list {
+		mo.push(line)
+	}
+}
+
+func (mo *monitorOut) push(line []byte) {
+	mo.mu.Lock()
+	if len(mo.buf)+len(line) > monitorOutputLimit {
+		mo.mu.Unlock()
+		mo.sess.srv.x.outputLimitDisconnections.Add(1)
+		mo.sess.kill()
+		return
+	}
+	mo.buf = append(mo.buf, line...)
+	mo.mu.Unlock()
+	select {
+	case mo.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (mo *monitorOut) run() {
+	var out []byte
+	for {
+		select {
+		case <-mo.wake:
+		case <-mo.done:
+			return
+		}
+		mo.mu.Lock()
+		out, mo.buf = mo.buf, out[:0]
+		mo.mu.Unlock()
+		if len(out) == 0 {
+			continue
+		}
+		n, err := mo.sess.nc.Write(out)
+		mo.sess.x.netOut.Add(int64(n))
+		mo.sess.srv.Stats.NetOutputBytes.Add(int64(n))
+		if err != nil {
+			mo.sess.kill()
+			return
+		}
+		if cap(out) > 1<<20 {
+			out = nil
+		}
+	}
+}
+
+// appendRepr appends b quoted as Valkey's sdscatrepr does.
+func appendRepr(dst, b []byte) []byte {
+	const hexDigits = "0123456789abcdef"
+	dst = append(dst, '"')
+	for _, c := range b {
+		switch c {
+		case '\\', '"':
+			dst = append(dst, '\\', c)
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		case '\a':
+			dst = append(dst, '\\', 'a')
+		case '\b':
+			dst = append(dst, '\\', 'b')
+		default:
+			if c >= 0x20 && c <= 0x7e {
+				dst = append(dst, c)
+			} else {
+				dst = append(dst, '\\', 'x', hexDigits[c>>4], hexDigits[c&15])
+			}
+		}
+	}
+	return append(dst, '"')
+}

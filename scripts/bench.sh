@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# bench.sh: redis-benchmark against flect and redis-server side by side, on
+# this machine's loopback, and a table of throughput and latency.
+#
+# Each test runs on flect then on redis-server, one test after the other, so
+# that both see the same machine noise. Both servers are stopped on exit.
+#
+# Environment:
+#   BENCH_TESTS    redis-benchmark tests (default set,get,incr,mset)
+#   BENCH_CLIENTS  parallel connections (default 50)
+#   BENCH_N1       requests per run without pipelining (default 100000)
+#   BENCH_N16      requests per run with -P 16 (default 1000000)
+#   BENCH_KEYSPACE random keys per test, redis-benchmark -r (default 100000)
+#   BENCH_TIMEOUT  seconds allowed for one run (default 60)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+TESTS=${BENCH_TESTS:-set,get,incr,mset}
+CLIENTS=${BENCH_CLIENTS:-50}
+N1=${BENCH_N1:-100000}
+N16=${BENCH_N16:-1000000}
+KEYSPACE=${BENCH_KEYSPACE:-100000}
+RUN_TIMEOUT=${BENCH_TIMEOUT:-60}
+
+for tool in redis-server redis-benchmark redis-cli; do
+	if ! command -v "$tool" >/dev/null; then
+		echo "bench: $tool not found; apt-get install redis-server redis-tools" >&2
+		exit 1
+	fi
+done
+
+echo "bench: building bin/flect"
+make --no-print-directory build >/dev/null
+
+# free_port prints a loopback TCP port nobody listens on.
+free_port() {
+	local p
+	for _ in $(seq 1 100); do
+		p=$((20000 + RANDOM % 20000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return
+		fi
+	done
+	echo "bench: no free port" >&2
+	exit 1
+}
+
+pids=()
+workdir=$(mktemp -d)
+cleanup() {
+	for pid in "${pids[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	rm -rf "$workdir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+wait_ping() { # port name
+	for _ in $(seq 1 200); do
+		if [ "$(redis-cli -p "$1" ping 2>/dev/null)" = "PONG" ]; then
+			return
+		fi
+		sleep 0.05
+	done
+	echo "bench: $2 on port $1 did not answer PING within 10s" >&2
+	exit 1
+}
+
+# On a machine with few cores the client competes with the server for CPU.
+# To compare like with like, both servers get the same single core and
+# redis-benchmark another (with taskset); flect then runs one Go scheduler
+# thread, as redis-server runs one event loop. BENCH_PIN=0 turns this off.
+SRV_PIN=()
+CLI_PIN=()
+if [ "${BENCH_PIN:-1}" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+	last=$(($(nproc) - 1))
+	SRV_PIN=(taskset -c "$last")
+	CLI_PIN=(taskset -c "0-$((last - 1))")
+fi
+
+FPORT=$(free_port)
+"${SRV_PIN[@]}" ./bin/flect server --port "$FPORT" --loglevel warning >"$workdir/flect.log" 2>&1 &
+pids+=($!)
+RPORT=$(free_port)
+while [ "$RPORT" = "$FPORT" ]; do RPORT=$(free_port); done
+(cd "$workdir" && exec "${SRV_PIN[@]}" redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no \
+	--loglevel warning --logfile "$workdir/redis.log") &
+pids+=($!)
+wait_ping "$FPORT" flect
+wait_ping "$RPORT" redis-server
+
+echo "bench: $(./bin/flect version)"
+echo "bench: $(redis-server --version | cut -d' ' -f1-3)"
+echo "bench: servers pinned with '${SRV_PIN[*]:-none}', client with '${CLI_PIN[*]:-none}'"
+echo "bench: $(nproc) cores; -c $CLIENTS -r $KEYSPACE; -n $N1 without pipelining, $N16 with -P 16"
+echo
+
+# run PORT TEST PIPELINE N prints "rps p50 p99" or "error".
+run() {
+	local out
+	if ! out=$(timeout "$RUN_TIMEOUT" "${CLI_PIN[@]}" redis-benchmark -h 127.0.0.1 -p "$1" -c "$CLIENTS" -n "$4" \
+		-r "$KEYSPACE" -P "$3" -t "$2" --csv 2>"$workdir/err"); then
+		echo "error"
+		return
+	fi
+	# "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+	local row
+	row=$(printf '%s\n' "$out" | grep -v '^"test"' | tail -n 1 | tr -d '"')
+	if [ -z "$row" ] || grep -qi "error" "$workdir/err"; then
+		echo "error"
+		return
+	fi
+	echo "$row" | awk -F, '{ printf "%s %s %s\n", $2, $5, $7 }'
+}
+
+rps_or_error() {
+	if [ "$1" = error ]; then echo error; else printf '%.0f' "${1%% *}"; fi
+}
+
+fmt_row() {
+	printf '%-6s %3s | %12s %12s %7s | %8s %8s | %8s %8s\n' "$@"
+}
+
+fmt_row test P "flect ops/s" "redis ops/s" ratio "f p50ms" "f p99ms" "r p50ms" "r p99ms"
+printf '%s\n' "-------------------------------------------------------------------------------------------"
+IFS=, read -r -a tests <<<"$TESTS"
+for P in 1 16; do
+	n=$N1
+	[ "$P" = 16 ] && n=$N16
+	for t in "${tests[@]}"; do
+		f=$(run "$FPORT" "$t" "$P" "$n")
+		r=$(run "$RPORT" "$t" "$P" "$n")
+		if [ "$f" = error ] || [ "$r" = error ]; then
+			fmt_row "$t" "$P" "$(rps_or_error "$f")" "$(rps_or_error "$r")" "-" "-" "-" "-" "-"
+			continue
+		fi
+		read -r frps fp50 fp99 <<<"$f"
+		read -r rrps rp50 rp99 <<<"$r"
+		ratio=$(awk -v a="$frps" -v b="$rrps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+		fmt_row "$t" "$P" "$(printf '%.0f' "$frps")" "$(printf '%.0f' "$rrps")" "$ratio" "$fp50" "$fp99" "$rp50" "$rp99"
+	done
+done
+echo
+echo "ratio = flect ops/s / redis ops/s (higher is better for flect); 'error' = the server replied with errors"

@@ -1,7 +1,5 @@
 package engine
 
-import "strings"
-
 // Key access for command handlers. Every method requires the key's shard
 // lock (held by the dispatcher for the command's declared keys) or the
 // namespace's exclusive lock.
@@ -87,7 +85,7 @@ func (db *DB) set(k string, val any, keepTTL bool, now int64) *Entry {
 		e = nil
 	}
 	if e == nil {
-		e = s.keys.Add(strings.Clone(k), item{val: val, lru: db.ns.node.initLRU(now)})
+		e = s.keys.Add(k, item{val: val, lru: db.ns.node.initLRU(now)})
 		db.ns.Stats.Dirty.Add(1)
 		return e
 	}

@@ -1,6 +1,9 @@
 package engine
 
-import "strconv"
+import (
+	"strconv"
+	"unsafe"
+)
 
 // Str is a string value that is not stored as an integer. Values written
 // whole (SET, INCRBYFLOAT) report "embstr" up to 44 bytes like Valkey;
@@ -64,6 +67,34 @@ func encodingName(v any) string {
 func newStringValue(b []byte) any {
 	if n, ok := parseStrictInt(b); ok {
 		return n
+	}
+	return newStr(b)
+}
+
+// strInline is a Str followed by storage for its bytes; A is a byte array.
+type strInline[A any] struct {
+	s Str
+	b A
+}
+
+func newStrInline[A any](b []byte) *Str {
+	w := new(strInline[A])
+	buf := unsafe.Slice((*byte)(unsafe.Pointer(&w.b)), unsafe.Sizeof(w.b))
+	w.s.B = append(buf[:0], b...)
+	return &w.s
+}
+
+// newStr returns a Str holding a copy of b. Short values share one
+// allocation with their header, as Valkey's embstr shares one with its
+// object.
+func newStr(b []byte) *Str {
+	switch n := len(b); {
+	case n <= 16:
+		return newStrInline[[16]byte](b)
+	case n <= 32:
+		return newStrInline[[32]byte](b)
+	case n <= 48:
+		return newStrInline[[48]byte](b)
 	}
 	return &Str{B: append([]byte(nil), b...)}
 }

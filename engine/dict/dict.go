@@ -89,19 +89,21 @@ func (d *Dict[V]) Find(key string) *Node[V] {
 }
 
 // Upsert returns the node for key, adding an empty one if it is missing;
-// added reports whether it did.
+// added reports whether it did. The Dict keeps its own copy of key.
 func (d *Dict[V]) Upsert(key string) (n *Node[V], added bool) {
 	if n := d.Find(key); n != nil {
 		return n, false
 	}
-	n = &Node[V]{Key: key}
+	var zero V
+	n = newNode(key, zero)
 	d.insert(n)
 	return n, true
 }
 
 // Add inserts a node for a key the caller knows is absent and returns it.
+// The Dict keeps its own copy of key.
 func (d *Dict[V]) Add(key string, val V) *Node[V] {
-	n := &Node[V]{Key: key, Val: val}
+	n := newNode(key, val)
 	d.insert(n)
 	return n
 }

@@ -48,6 +48,11 @@ type Ctx struct {
 	// Usec is how long the last Call or CallLocked took, in microseconds
 	// (the slow log reads it).
 	Usec int64
+	// Start and End are the command's start and end on the node's
+	// monotonic clock (Node.Mono). A caller may set Start (for example to
+	// the previous command's End within a pipelined batch) for the next
+	// Call only; zero means now.
+	Start, End time.Duration
 
 	now   time.Time
 	nowMs int64
@@ -84,7 +89,7 @@ func (n *Node) Call(c *Ctx) {
 	cl := c.Client
 	ns := cl.NS
 	c.DB = ns.dbs[cl.DB]
-	start := n.startClock(c)
+	n.startClock(c)
 	cmd := c.Cmd
 	switch {
 	case cmd.Flags&NoKeyspace != 0:
@@ -96,7 +101,7 @@ func (n *Node) Call(c *Ctx) {
 	default:
 		callKeys(ns, c)
 	}
-	c.Usec = int64(time.Since(start) / time.Microsecond)
+	n.stopClock(c)
 	cmd.stats.Calls.Add(1)
 	cmd.stats.Usec.Add(c.Usec)
 	ns.Stats.Commands.Add(1)
@@ -107,25 +112,46 @@ func (n *Node) Call(c *Ctx) {
 func (n *Node) CallLocked(c *Ctx) {
 	c.Node = n
 	c.DB = c.Client.NS.dbs[c.Client.DB]
-	start := n.startClock(c)
+	n.startClock(c)
 	c.Cmd.Run(c)
-	c.Usec = int64(time.Since(start) / time.Microsecond)
+	n.stopClock(c)
 	c.Cmd.stats.Calls.Add(1)
 	c.Cmd.stats.Usec.Add(c.Usec)
 	c.Client.NS.Stats.Commands.Add(1)
 }
 
-// startClock sets the command's time and returns the instant its duration
-// is measured from: one clock read per command with the system clock.
-func (n *Node) startClock(c *Ctx) time.Time {
-	start := time.Now()
+// startClock sets the command's time. A command's duration is measured on
+// the node's monotonic clock from c.Start, which a front end running a
+// pipelined batch sets to the previous command's End: back-to-back
+// commands then cost one clock read each. With the system clock the
+// command's wall time is derived from the same reading.
+func (n *Node) startClock(c *Ctx) {
+	if c.Start == 0 {
+		c.Start = n.Mono()
+	}
 	if n.sysClock {
-		c.now = start
+		c.now = time.Unix(0, int64(c.Start)+n.wallOffset.Load())
 	} else {
 		c.now = n.opts.Clock.Now()
 	}
 	c.nowMs = c.now.UnixMilli()
-	return start
+}
+
+// stopClock records the command's end and duration.
+func (n *Node) stopClock(c *Ctx) {
+	c.End = n.Mono()
+	c.Usec = int64((c.End - c.Start) / time.Microsecond)
+	c.Start = 0 // consumed: the next command measures afresh unless told
+}
+
+// Mono returns the time elapsed on the node's monotonic clock since it
+// started; never zero.
+func (n *Node) Mono() time.Duration { return time.Since(n.monoBase) + 1 }
+
+// syncWall re-anchors wall time derived from the monotonic clock to the
+// system clock, so that a step of the system clock (NTP) is followed.
+func (n *Node) syncWall() {
+	n.wallOffset.Store(time.Now().UnixNano() - int64(n.Mono()))
 }
 
 func callExclusive(ns *Namespace, c *Ctx) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -45,6 +46,10 @@ type Node struct {
 	// sysClock is set when the clock is the system clock, so the command
 	// time doubles as the start of its duration measurement.
 	sysClock bool
+	// monoBase anchors Mono; wallOffset turns a Mono reading into unix
+	// nanoseconds (refreshed by the background loop).
+	monoBase   time.Time
+	wallOffset atomic.Int64
 	Config   *Config
 	// limits are run-time value limits (proto-max-bulk-len), engine/limits.go.
 	limits nodeLimits
@@ -62,6 +67,8 @@ func NewNode(opts Options) *Node {
 	opts.ensureDefaults()
 	n := &Node{opts: opts, table: NewTable(), namespaces: map[string]*Namespace{}}
 	_, n.sysClock = opts.Clock.(SystemClock)
+	n.monoBase = time.Now()
+	n.syncWall()
 	n.Config = newConfig()
 	registerEngineParams(n)
 	n.def = newNamespace(n, "", opts.Databases)
@@ -108,6 +115,7 @@ func (n *Node) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			n.syncWall()
 			n.ExpireCycle()
 		}
 	}

@@ -202,8 +202,8 @@ func (s *Server) registerParams() {
 		func() int64 { return rlocked(func() int64 { return int64(st.maxClients) }) },
 		func(v int64) { locked(func() { st.maxClients = int(v) }) })
 	setting(engine.NumParam{Name: "timeout", Min: 0, Max: intMax},
-		func() int64 { return rlocked(func() int64 { return int64(st.timeout / time.Second) }) },
-		func(v int64) { locked(func() { st.timeout = time.Duration(v) * time.Second }) })
+		func() int64 { return int64(time.Duration(st.timeout.Load()) / time.Second) },
+		func(v int64) { st.timeout.Store(int64(time.Duration(v) * time.Second)) })
 	var protected atomic.Bool
 	cfg.Register(engine.NewBoolParam("protected-mode", nil, 0, st.protectedMode, &protected, func(b bool) {
 		locked(func() { st.protectedMode = b })

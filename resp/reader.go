@@ -67,6 +67,9 @@ type Reader struct {
 	need    int   // bytes the current request needs in all, when known
 
 	args [][]byte
+	// reads counts reads from src, so a session can tell whether a request
+	// came with the previous one or arrived later.
+	reads uint64
 }
 
 // NewReader returns a Reader over src.
@@ -131,6 +134,7 @@ func (r *Reader) fill() error {
 	}
 	n, err := r.src.Read(r.buf[r.end:])
 	r.end += n
+	r.reads++
 	if n > 0 {
 		return nil
 	}

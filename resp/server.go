@@ -83,7 +83,7 @@ type settings struct {
 	port          int
 	requirePass   string
 	maxClients    int
-	timeout       time.Duration
+	timeout       atomic.Int64 // idle timeout as a time.Duration; read per request
 	protectedMode bool
 	limits        Limits
 }
@@ -107,7 +107,7 @@ func New(node *engine.Node, opts Options) *Server {
 	if st.maxClients <= 0 {
 		st.maxClients = 10000
 	}
-	st.timeout = opts.Timeout
+	st.timeout.Store(int64(opts.Timeout))
 	st.protectedMode = opts.ProtectedMode == nil || *opts.ProtectedMode
 	st.limits = opts.Limits
 	if st.limits.MaxBulk <= 0 {

@@ -26,6 +26,8 @@ type session struct {
 	addr, laddr string
 	created     time.Time
 	authed      bool
+	// deadline is set while an idle timeout is armed on the connection.
+	deadline bool
 	// lastCmd and lastName cache the last resolved top-level command.
 	lastCmd  *engine.Command
 	lastName string
@@ -67,13 +69,29 @@ func (s *Server) newSession(nc net.Conn) *session {
 	s.settings.mu.RUnlock()
 	sess.rd = NewReader(countReader{sess}, limits)
 	sess.rd.Authenticated = sess.authed
-	sess.rd.BeforeBlock = sess.flush
+	sess.rd.BeforeBlock = sess.beforeRead
 	sess.ctx.R = sess.w
 	sess.ctx.Sess = sess
 	sess.ctx.Client = &sess.cl
 	sess.info.proto.Store(2)
 	sess.info.lastActive.Store(time.Now().UnixNano())
 	return sess
+}
+
+// beforeRead runs before a read that may block: it flushes pending
+// replies and arms the idle timeout (CONFIG timeout).
+func (s *session) beforeRead() error {
+	if err := s.flush(); err != nil {
+		return err
+	}
+	if t := time.Duration(s.srv.settings.timeout.Load()); t > 0 {
+		s.deadline = true
+		return s.nc.SetReadDeadline(time.Now().Add(t))
+	} else if s.deadline {
+		s.deadline = false
+		return s.nc.SetReadDeadline(time.Time{})
+	}
+	return nil
 }
 
 // flush writes pending replies.
@@ -108,12 +126,7 @@ func (s *Server) serveConn(nc net.Conn) {
 	}
 	defer s.unregister(sess)
 	for {
-		s.settings.mu.RLock()
-		timeout := s.settings.timeout
-		s.settings.mu.RUnlock()
-		if timeout > 0 {
-			nc.SetReadDeadline(time.Now().Add(timeout))
-		}
+		reads := sess.rd.reads
 		args, err := sess.rd.ReadCommand()
 		if err != nil {
 			var perr ProtocolError
@@ -122,6 +135,11 @@ func (s *Server) serveConn(nc net.Conn) {
 				sess.flush()
 			}
 			return
+		}
+		// A request that came in the same read as the previous one starts
+		// when that one ended: one clock read per pipelined command.
+		if sess.rd.reads == reads {
+			sess.ctx.Start = sess.ctx.End
 		}
 		sess.handle(args)
 		if sess.closeAfterReply {

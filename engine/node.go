@@ -50,7 +50,7 @@ type Node struct {
 	// nanoseconds (refreshed by the background loop).
 	monoBase   time.Time
 	wallOffset atomic.Int64
-	Config   *Config
+	Config     *Config
 	// limits are run-time value limits (proto-max-bulk-len), engine/limits.go.
 	limits nodeLimits
 

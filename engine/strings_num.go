@@ -31,10 +31,10 @@ func (c *Ctx) incrBy(key []byte, delta int64) {
 	}
 	cur += delta
 	if e != nil {
-		e.Val.val = cur
+		e.Val.val = boxInt(cur)
 		c.Dirty(1)
 	} else {
-		c.SetValue(key, cur, false)
+		c.SetValue(key, boxInt(cur), false)
 	}
 	c.R.Int(cur)
 }

@@ -66,9 +66,27 @@ func encodingName(v any) string {
 // int64 when Valkey would use the int encoding, else a *Str holding a copy.
 func newStringValue(b []byte) any {
 	if n, ok := parseStrictInt(b); ok {
-		return n
+		return boxInt(n)
 	}
 	return newStr(b)
+}
+
+// sharedInts holds the boxed values of the integers 0 to 9999, which Valkey
+// shares between keys too (OBJ_SHARED_INTEGERS): storing a small counter
+// allocates nothing.
+var sharedInts = func() (t [10000]any) {
+	for i := range t {
+		t[i] = int64(i)
+	}
+	return t
+}()
+
+// boxInt returns n as a stored value (an int64 in an interface).
+func boxInt(n int64) any {
+	if n >= 0 && n < int64(len(sharedInts)) {
+		return sharedInts[n]
+	}
+	return n
 }
 
 // strInline is a Str followed by storage for its bytes; A is a byte array.

@@ -26,6 +26,7 @@ type serverOptions struct {
 	protectedMode   yesNo
 	protoMaxBulkLen int64
 	queryBufLimit   int64
+	hugePages       yesNo
 }
 
 // yesNo is a pflag.Value for Valkey's yes/no settings.
@@ -54,7 +55,7 @@ func (v *yesNo) Type() string { return "yes|no" }
 
 // NewServerCmd returns `flect server`.
 func NewServerCmd(info BuildInfo) *cobra.Command {
-	o := &serverOptions{protectedMode: true, protoMaxBulkLen: 512 << 20, queryBufLimit: 1 << 30}
+	o := &serverOptions{protectedMode: true, hugePages: true, protoMaxBulkLen: 512 << 20, queryBufLimit: 1 << 30}
 	cmd := &cobra.Command{
 		Use:   "server",
 		Short: "Run a flect node",
@@ -74,6 +75,7 @@ func NewServerCmd(info BuildInfo) *cobra.Command {
 	f.Var(&o.protectedMode, "protected-mode", "refuse non-loopback clients when no password is set (yes|no)")
 	f.Var(sizeValue{&o.protoMaxBulkLen}, "proto-max-bulk-len", "largest bulk argument (512mb)")
 	f.Var(sizeValue{&o.queryBufLimit}, "client-query-buffer-limit", "largest pending request of one client (1gb)")
+	f.Var(&o.hugePages, "hugepages", "ask Linux for transparent huge pages for the heap when THP is in madvise mode (yes|no)")
 	return cmd
 }
 
@@ -139,6 +141,9 @@ func runServer(ctx context.Context, o *serverOptions, info BuildInfo) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go node.Run(ctx)
+	if o.hugePages {
+		go adviseHugePages(ctx, log)
+	}
 	log.Info("ready to accept connections", "addr", srv.Addr().String(), "version", info.Version)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve() }()

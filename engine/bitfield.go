@@ -111,7 +111,7 @@ func (c *Ctx) bitfield(readOnly bool) {
 
 	var src []byte // the string for reads when nothing is written
 	var s *Str     // the string written to
-	grown := false
+	created, grown := false, false
 	if !writes {
 		e := c.Lookup(c.Args[1])
 		if e != nil {
@@ -127,7 +127,7 @@ func (c *Ctx) bitfield(readOnly bool) {
 			c.Error(ErrBitfieldRO)
 			return
 		}
-		if s, grown = c.stringForBits(highest); s == nil {
+		if s, created, grown = c.stringForBits(highest); s == nil {
 			return
 		}
 	}
@@ -210,7 +210,12 @@ func (c *Ctx) bitfield(readOnly bool) {
 			}
 		}
 	}
-	if changes > 0 {
+	if created {
+		// Creating the key counted one change; Valkey counts only the
+		// writes that happened (none when every write failed).
+		changes--
+	}
+	if changes != 0 {
 		c.Dirty(changes)
 	}
 }

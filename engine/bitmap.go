@@ -42,25 +42,29 @@ func (c *Ctx) bitOffset(arg []byte, hash bool, width int) (uint64, bool) {
 
 // stringForBits is Valkey's lookupStringForBitCommand: it returns the raw
 // string at c.Args[1], created or zero-padded so that bit maxBit exists,
-// and whether it was created or grown. It replies WRONGTYPE and returns
-// nil when the key holds another type.
-func (c *Ctx) stringForBits(maxBit uint64) (s *Str, grown bool) {
+// whether it was created, and whether it was created or grown. It replies
+// WRONGTYPE and returns nil when the key holds another type.
+//
+// Creating the key counts one change (SetValue does); Valkey's dbAdd
+// counts none and leaves the count to the command, so a caller that
+// counts its own changes subtracts that one when created is true.
+func (c *Ctx) stringForBits(maxBit uint64) (s *Str, created, grown bool) {
 	key := c.Args[1]
 	need := int(maxBit>>3) + 1
 	e := c.LookupWrite(key)
 	if e == nil {
 		s = &Str{B: make([]byte, need), Raw: true}
 		c.SetValue(key, s, false)
-		return s, true
+		return s, true, true
 	}
 	if !isString(e.Val.val) {
 		c.Error(ErrWrongType)
-		return nil, false
+		return nil, false, false
 	}
 	s = rawString(e)
 	old := len(s.B)
 	s.B = growZero(s.B, need)
-	return s, len(s.B) != old
+	return s, false, len(s.B) != old
 }
 
 func cmdSetBit(c *Ctx) {
@@ -73,7 +77,7 @@ func cmdSetBit(c *Ctx) {
 		c.Error(ErrBitValue)
 		return
 	}
-	s, grown := c.stringForBits(off)
+	s, created, grown := c.stringForBits(off)
 	if s == nil {
 		return
 	}
@@ -85,7 +89,9 @@ func cmdSetBit(c *Ctx) {
 		} else {
 			s.B[i] &^= mask
 		}
-		c.Dirty(1)
+		if !created { // creation counted the one change already
+			c.Dirty(1)
+		}
 	}
 	if old {
 		c.R.Int(1)

@@ -196,3 +196,40 @@ func TestBitOp(t *testing.T) {
 	st.expect(":6\r\n", "BITOP", "XOR", "a", "a", "a")
 	st.expect(rbulk("\x00\x00\x00\x00\x00\x00"), "GET", "a")
 }
+
+// TestBitWritesDirty checks the change counter (rdb_changes_since_last_save)
+// of SETBIT and BITFIELD as Valkey counts it: one per bit or field that
+// changed, the creation of the key included in that count, nothing for a
+// write that changes nothing.
+func TestBitWritesDirty(t *testing.T) {
+	st := newStrTester(t)
+	cases := []struct {
+		args  []string
+		dirty int64
+	}{
+		{[]string{"SETBIT", "foo", "0", "0"}, 1}, // created
+		{[]string{"BITFIELD", "foo2", "SET", "i5", "0", "0"}, 1},
+		{[]string{"SETBIT", "foo", "0", "0"}, 0},
+		{[]string{"BITFIELD", "foo2", "SET", "i5", "0", "0"}, 0},
+		{[]string{"SETBIT", "foo", "0", "1"}, 1},
+		{[]string{"SETBIT", "foo", "0", "1"}, 0},
+		{[]string{"BITFIELD", "foo2", "SET", "i5", "0", "1"}, 1},
+		{[]string{"BITFIELD", "foo2", "SET", "i5", "0", "1"}, 0},
+		{[]string{"BITFIELD", "foo3", "INCRBY", "i5", "0", "1"}, 1},
+		{[]string{"BITFIELD", "foo3", "INCRBY", "i5", "0", "1"}, 1},
+		{[]string{"SETBIT", "foo", "90", "0"}, 1}, // grown only
+		{[]string{"BITFIELD", "foo2", "SET", "i5", "90", "0"}, 1},
+		// A new key with two writes counts two; with only a failed
+		// write it is created and counts nothing.
+		{[]string{"BITFIELD", "foo4", "SET", "u8", "0", "0", "SET", "u8", "8", "0"}, 2},
+		{[]string{"BITFIELD", "foo5", "OVERFLOW", "FAIL", "INCRBY", "u2", "0", "100"}, 0},
+	}
+	for _, tc := range cases {
+		before := st.n.Default().Stats.Dirty.Load()
+		st.do(tc.args...)
+		if got := st.n.Default().Stats.Dirty.Load() - before; got != tc.dirty {
+			t.Errorf("%v: dirty +%d, want +%d", tc.args, got, tc.dirty)
+		}
+	}
+	st.expect(":1\r\n", "EXISTS", "foo5")
+}

@@ -79,7 +79,7 @@ func (c *Ctx) Dirty(n int64) { c.Client.NS.Stats.Dirty.Add(n) }
 func (db *DB) set(k string, val any, keepTTL bool, now int64) *Entry {
 	s := db.shardFor(k)
 	e := s.keys.Find(k)
-	if e != nil && e.Val.expire != 0 && e.Val.expire <= now {
+	if e != nil && e.Val.expire != 0 && e.Val.expire < now {
 		db.removeEntry(s, e)
 		db.ns.Stats.ExpiredKeys.Add(1)
 		e = nil

@@ -130,8 +130,95 @@ func TestTTLOfExpiredKey(t *testing.T) {
 	k.advance(99 * time.Millisecond)
 	k.is(intReply(1), "PTTL", "a")
 	k.is(intReply(0), "TTL", "a")
+	// At the deadline the key is still there, with nothing left to live.
+	k.advance(time.Millisecond)
+	k.is(intReply(0), "PTTL", "a")
+	k.is(intReply(0), "TTL", "a")
+	k.is(intReply(1), "EXISTS", "a")
+	k.is(bulk("v"), "GET", "a")
+	k.is(intReply(1), "DBSIZE")
+	// One millisecond later it is gone.
 	k.advance(time.Millisecond)
 	k.is(intReply(-2), "PTTL", "a")
 	k.is(intReply(0), "PERSIST", "a")
 	k.is(intReply(0), "DBSIZE")
+}
+
+// TestExpiryBoundary checks the deadline's millisecond as Valkey's
+// keyIsExpired has it: a key with deadline D is alive at D (PTTL 0) for
+// lookups, writes and active expiry alike, and gone from D+1 on, whether it
+// is looked up or only reached by ExpireCycle. Setting a deadline that is
+// not in the future (D <= now) still deletes at once, as Valkey's
+// checkAlreadyExpired does.
+func TestExpiryBoundary(t *testing.T) {
+	k := newKT(t)
+	ns := k.n.Default()
+	d := k.nowMs() + 100
+	for _, key := range []string{"active", "lazy", "kept", "renamed"} {
+		k.is(okReply(), "SET", key, "v", "PXAT", strconv.FormatInt(d, 10))
+	}
+	k.advance(100 * time.Millisecond)
+	if k.nowMs() != d {
+		t.Fatalf("clock at %d, want the deadline %d", k.nowMs(), d)
+	}
+	// At D: nothing expires, neither lazily nor actively.
+	k.cycle()
+	k.is(intReply(4), "DBSIZE")
+	k.is(intReply(0), "PTTL", "lazy")
+	k.is(intReply(0), "TTL", "lazy")
+	k.is(intReply(int(d)), "PEXPIRETIME", "lazy")
+	k.is(intReply(1), "EXISTS", "lazy")
+	k.is(bulk("v"), "GET", "lazy")
+	// A write at D sees the live key: KEEPTTL keeps the deadline.
+	k.is(okReply(), "SET", "kept", "v2", "KEEPTTL")
+	k.is(intReply(int(d)), "PEXPIRETIME", "kept")
+	k.is(nullReply, "SET", "kept", "v3", "NX")
+	k.is(bulk("v2"), "GET", "kept")
+	// A key renamed at D carries its deadline and is re-armed for D+1.
+	k.is(okReply(), "RENAME", "renamed", "moved")
+	k.is(intReply(int(d)), "PEXPIRETIME", "moved")
+	k.cycle()
+	k.is(intReply(4), "DBSIZE")
+	if got := ns.Stats.ExpiredKeys.Load(); got != 0 {
+		t.Fatalf("expired_keys %d at the deadline", got)
+	}
+	checkTimers(t, ns)
+
+	// At D+1 a lookup finds the key gone...
+	k.advance(time.Millisecond)
+	k.is(intReply(0), "EXISTS", "lazy")
+	k.is(intReply(-2), "PTTL", "lazy")
+	if got := ns.Stats.ExpiredKeys.Load(); got != 1 {
+		t.Fatalf("expired_keys %d after the lazy expiry", got)
+	}
+	// ... and one cycle deletes the untouched ones.
+	k.is(intReply(3), "DBSIZE")
+	k.cycle()
+	k.is(intReply(0), "DBSIZE")
+	if got := ns.Stats.ExpiredKeys.Load(); got != 4 {
+		t.Fatalf("expired_keys %d after the cycle", got)
+	}
+	checkTimers(t, ns)
+
+	// A deadline set at now is already past: the key goes at once.
+	now := strconv.FormatInt(k.nowMs(), 10)
+	k.is(okReply(), "SET", "a", "v")
+	k.is(intReply(1), "PEXPIREAT", "a", now)
+	k.is(intReply(0), "EXISTS", "a")
+	k.is(okReply(), "SET", "a", "v", "PXAT", now)
+	k.is(intReply(0), "EXISTS", "a")
+	k.is(okReply(), "SET", "a", "v")
+	k.is(bulk("v"), "GETEX", "a", "PXAT", now)
+	k.is(intReply(0), "EXISTS", "a")
+	// One millisecond later is in the future: alive now, gone after.
+	next := strconv.FormatInt(k.nowMs()+1, 10)
+	k.is(okReply(), "SET", "a", "v", "PXAT", next)
+	k.is(intReply(1), "PTTL", "a")
+	k.advance(time.Millisecond)
+	k.cycle()
+	k.is(intReply(0), "PTTL", "a")
+	k.advance(time.Millisecond)
+	k.cycle()
+	k.is(intReply(0), "DBSIZE")
+	checkTimers(t, ns)
 }

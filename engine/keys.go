@@ -89,7 +89,7 @@ func (c *Ctx) dbArg(b []byte) (*DB, bool) {
 }
 
 // expiredAt reports whether e's deadline has passed at now.
-func expiredAt(e *Entry, now int64) bool { return e.Val.expire != 0 && e.Val.expire <= now }
+func expiredAt(e *Entry, now int64) bool { return e.Val.expire != 0 && e.Val.expire < now }
 
 // cmdDel is DEL and UNLINK: memory is reclaimed by the collector either way.
 func cmdDel(c *Ctx) {

@@ -41,11 +41,14 @@ func TestDelUnlinkExists(t *testing.T) {
 	k.is(errReply(ErrArity("del")), "DEL")
 	k.is(errReply(ErrArity("exists")), "EXISTS")
 	// An expired key is not deleted twice, nor counted.
+	// It lives through its deadline's millisecond.
 	k.is(okReply(), "SET", "t", "v", "PX", "10")
 	k.advance(10 * time.Millisecond)
+	k.is(intReply(1), "EXISTS", "t")
+	k.advance(time.Millisecond)
 	k.is(intReply(0), "EXISTS", "t")
 	k.is(okReply(), "SET", "t", "v", "PX", "10")
-	k.advance(10 * time.Millisecond)
+	k.advance(11 * time.Millisecond)
 	k.is(intReply(0), "DEL", "t")
 	if k.dbsize(0) != 0 {
 		t.Fatal("expired key left behind")
@@ -110,6 +113,8 @@ func TestRename(t *testing.T) {
 	// An expired source is missing.
 	k.is(okReply(), "SET", "gone", "v", "PX", "5")
 	k.advance(5 * time.Millisecond)
+	k.is(intReply(1), "EXISTS", "gone") // at its deadline: still there
+	k.advance(time.Millisecond)
 	k.is(errReply(ErrNoSuchKey), "RENAME", "gone", "x")
 	// The collection value moves as is.
 	l := &fakeList{items: []string{"a"}}
@@ -185,7 +190,11 @@ func TestMove(t *testing.T) {
 	k.is(intReply(1), "PEXPIRE", "b", "5")
 	k.advance(5 * time.Millisecond)
 	k.cl.DB = 0
+	k.is(intReply(0), "MOVE", "b", "1") // at its deadline it still blocks
+	k.advance(time.Millisecond)
 	k.is(intReply(1), "MOVE", "b", "1")
+	k.cl.DB = 1
+	k.is(bulk("theirs"), "GET", "b")
 	checkTimers(t, k.n.Default())
 }
 
@@ -216,13 +225,24 @@ func TestRandomKey(t *testing.T) {
 		k.is(okReply(), "SET", "t"+itoa(i), "v", "PX", "5")
 	}
 	k.is(okReply(), "SET", "live", "v")
-	k.advance(5 * time.Millisecond)
+	k.advance(5 * time.Millisecond) // the deadline: nothing expired yet
+	for i := 0; i < 50; i++ {
+		if r := k.do("RANDOMKEY"); r == nullReply {
+			t.Fatal("RANDOMKEY: null at the deadline")
+		}
+	}
+	if k.dbsize(0) != 21 {
+		t.Fatalf("%d keys at the deadline", k.dbsize(0))
+	}
+	k.advance(time.Millisecond)
 	for i := 0; i < 50; i++ {
 		k.is(bulk("live"), "RANDOMKEY")
 	}
 	for i := 0; i < 20; i++ {
 		k.is(intReply(1), "PEXPIRE", "live", "1")
 	}
+	k.advance(time.Millisecond)
+	k.is(bulk("live"), "RANDOMKEY")
 	k.advance(time.Millisecond)
 	k.is(nullReply, "RANDOMKEY")
 	if k.dbsize(0) != 0 {
@@ -238,6 +258,8 @@ func TestKeysCommand(t *testing.T) {
 	}
 	k.is(okReply(), "SET", "gone", "v", "PX", "5")
 	k.advance(5 * time.Millisecond)
+	k.is("*1\r\n"+bulk("gone"), "KEYS", "g*") // at its deadline: listed
+	k.advance(time.Millisecond)
 	sorted := func(pat string) []string {
 		r := k.do("KEYS", pat)
 		var out []string

@@ -234,7 +234,9 @@ func (db *DB) find(key string, now int64) *Entry {
 	if e == nil {
 		return nil
 	}
-	if e.Val.expire != 0 && e.Val.expire <= now {
+	// As Valkey's keyIsExpired: a key is gone once now is past its
+	// deadline, and still there during the deadline's millisecond.
+	if e.Val.expire != 0 && e.Val.expire < now {
 		db.data.removeEntry(s, e)
 		db.ns.Stats.ExpiredKeys.Add(1)
 		return nil
@@ -290,7 +292,10 @@ func (db *DB) setExpire(s *shard, e *Entry, at int64) {
 		d.wheel.remove(t)
 		s.deadlines = s.deadlines.sub(e.Val.expire)
 	}
-	t.deadline = at
+	t.deadline = at // the key expires once now > at: the wheel fires at+1
+	if at < math.MaxInt64 {
+		t.deadline = at + 1
+	}
 	d.wheel.add(t)
 	d.wheelMu.Unlock()
 	e.Val.expire = at
@@ -300,8 +305,9 @@ func (db *DB) setExpire(s *shard, e *Entry, at int64) {
 // expireBatch is how many due timers ExpireDue handles per lock hold.
 const expireBatch = 256
 
-// ExpireDue deletes the keys of the namespace whose deadline is at or
-// before now and returns how many it deleted. The node's expiry loop calls
+// ExpireDue deletes the keys of the namespace whose deadline is before now
+// (a key lives through its deadline's millisecond, as in Valkey) and
+// returns how many it deleted. The node's expiry loop calls
 // it; tests call it directly with a manual clock. It works in batches,
 // releasing its locks between them, so that a mass expiry does not stall
 // other commands.
@@ -357,7 +363,7 @@ func (ns *Namespace) expireBatch(i int, now int64, buf []*timer) (due, deleted i
 		s.mu.Lock()
 		// The key may have been deleted, re-created or given a new TTL
 		// since its timer came due.
-		if e := s.keys.Find(t.key); e != nil && e.Val.timer == t && e.Val.expire <= now {
+		if e := s.keys.Find(t.key); e != nil && e.Val.timer == t && e.Val.expire < now {
 			d.removeEntry(s, e)
 			deleted++
 		}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
 	"testing"
 	"time"
@@ -86,7 +87,13 @@ func checkTimers(t testing.TB, ns *Namespace) {
 				case e.Val.expire != 0 && tm == nil:
 					t.Fatalf("db %d: %q has a TTL but no timer", db.index, e.Key)
 				case tm != nil:
-					if tm.level < 0 || tm.deadline != e.Val.expire || tm.key != e.Key {
+					// The key goes once now > expire: its timer is due at
+					// expire+1 (at expire for the largest deadline).
+					due := e.Val.expire
+					if due < math.MaxInt64 {
+						due++
+					}
+					if tm.level < 0 || tm.deadline != due || tm.key != e.Key {
 						t.Fatalf("db %d: %q timer %+v, expire %d", db.index, e.Key, *tm, e.Val.expire)
 					}
 					timers[tm] = true
@@ -135,10 +142,14 @@ func TestActiveExpiryDeletesUntouchedKeys(t *testing.T) {
 	k.advance(99 * time.Millisecond)
 	k.cycle()
 	k.is(intReply(101), "DBSIZE")
-	k.advance(time.Millisecond) // k0's deadline
+	k.advance(time.Millisecond) // k0's deadline: still there
+	k.cycle()
+	k.is(intReply(101), "DBSIZE")
+	k.is(intReply(0), "PTTL", "k0")
+	k.advance(time.Millisecond) // past k0's deadline
 	k.cycle()
 	k.is(intReply(100), "DBSIZE")
-	k.advance(495 * time.Millisecond) // up to k49 (595 ms)
+	k.advance(499 * time.Millisecond) // k50's deadline (600 ms): k0..k49 gone
 	k.cycle()
 	k.is(intReply(51), "DBSIZE")
 	if got := k.n.Default().Stats.ExpiredKeys.Load(); got != 50 {
@@ -352,7 +363,14 @@ func TestExpiryMassDue(t *testing.T) {
 		e := db.set(key, int64(i), false, now)
 		db.setExpire(db.shardFor(key), e, now+50)
 	}
-	k.advance(50 * time.Millisecond)
+	k.advance(50 * time.Millisecond) // the deadline: nothing is due yet
+	if got := k.n.Default().ExpireDue(k.nowMs()); got != 0 {
+		t.Fatalf("ExpireDue deleted %d at the deadline", got)
+	}
+	if db.Len() != 5000 {
+		t.Fatalf("%d keys at the deadline", db.Len())
+	}
+	k.advance(time.Millisecond)
 	if got := k.n.Default().ExpireDue(k.nowMs()); got != 5000 {
 		t.Fatalf("ExpireDue deleted %d of 5000", got)
 	}

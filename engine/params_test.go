@@ -132,3 +132,37 @@ func TestEngineParams(t *testing.T) {
 		t.Error(got)
 	}
 }
+
+// appendonly and appendfsync accept what Valkey accepts while AOF is off:
+// every value CONFIG GET reports can be set back (the Valkey suite's
+// "CONFIG sanity"), appendfsync keeps its value, and turning AOF on fails
+// as a failed AOF start does.
+func TestAppendonlyParams(t *testing.T) {
+	n := NewNode(Options{})
+	c := n.Config
+	for _, tc := range []struct{ name, value, want string }{
+		{"appendonly", "no", ""},
+		{"appendonly", "NO", ""},
+		{"appendonly", "yes", "ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn on AOF. Check server logs."},
+		{"appendonly", "maybe", "ERR CONFIG SET failed (possibly related to argument 'appendonly') - argument must be 'yes' or 'no'"},
+		{"appendfsync", "everysec", ""},
+		{"appendfsync", "ALWAYS", ""},
+		{"appendfsync", "bad", "ERR CONFIG SET failed (possibly related to argument 'appendfsync') - argument(s) must be one of the following: everysec, always, no"},
+	} {
+		if got := c.Set([]SetRequest{{tc.name, tc.value}}, true); got != tc.want {
+			t.Errorf("%s %q: %q, want %q", tc.name, tc.value, got, tc.want)
+		}
+	}
+	for name, want := range map[string]string{"appendonly": "no", "appendfsync": "always"} {
+		if kv := c.Get([]string{name}); len(kv) != 1 || kv[0].Value != want {
+			t.Errorf("%s: %v, want %q", name, kv, want)
+		}
+	}
+	// A failed appendonly yes rolls back the parameters set with it.
+	if got := c.Set([]SetRequest{{"appendfsync", "no"}, {"appendonly", "yes"}}, true); got == "" {
+		t.Fatal("appendonly yes accepted")
+	}
+	if kv := c.Get([]string{"appendfsync"}); kv[0].Value != "always" {
+		t.Errorf("appendfsync not rolled back: %v", kv)
+	}
+}

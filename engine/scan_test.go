@@ -171,7 +171,14 @@ func TestScanSkipsAndDeletesExpired(t *testing.T) {
 		k.is(okReply(), "SET", "t"+strconv.Itoa(i), "v", "PX", "10")
 	}
 	k.is(okReply(), "SET", "live", "v")
-	k.advance(10 * time.Millisecond)
+	k.advance(10 * time.Millisecond) // the deadline: all still there
+	if seen := k.scanAll(t, nil, nil); len(seen) != 101 {
+		t.Fatalf("SCAN at the deadline returned %d keys", len(seen))
+	}
+	if got := k.n.Default().Stats.ExpiredKeys.Load(); got != 0 {
+		t.Fatalf("expired_keys %d at the deadline", got)
+	}
+	k.advance(time.Millisecond)
 	seen := k.scanAll(t, nil, nil)
 	if len(seen) != 1 || seen["live"] != 1 {
 		t.Fatalf("SCAN returned %v", seen)

@@ -120,6 +120,9 @@ func TestSetExpiry(t *testing.T) {
 		t.Fatalf("EXAT: %d", got)
 	}
 	st.clock.Advance(7 * time.Second)
+	st.expect(rbulk("v"), "GET", "k") // alive at its deadline
+	st.expect(":0\r\n", "PTTL", "k")
+	st.clock.Advance(time.Millisecond)
 	st.expect(rNull, "GET", "k")
 
 	// A deadline already past deletes the old value and stores nothing.

@@ -46,6 +46,20 @@ type engineParams struct {
 	rdbChecksum             atomic.Bool
 	stopWritesOnBgsaveError atomic.Bool
 	lazyfreeLazyUserFlush   atomic.Bool
+	appendfsync             atomic.Int64
+}
+
+// appendfsync values; appendfsyncValues lists them in Valkey's order.
+const (
+	appendfsyncAlways int64 = iota
+	appendfsyncEverysec
+	appendfsyncNo
+)
+
+var appendfsyncValues = []EnumValue{
+	{Name: "everysec", Value: appendfsyncEverysec},
+	{Name: "always", Value: appendfsyncAlways},
+	{Name: "no", Value: appendfsyncNo},
 }
 
 // Keyspace notification classes, Valkey's NOTIFY_* bits.
@@ -356,8 +370,25 @@ func registerEngineParams(n *Node) {
 	c.Register(NewBoolParam("stop-writes-on-bgsave-error", nil, 0, true, &e.stopWritesOnBgsaveError, nil))
 	c.Register(NewBoolParam("lazyfree-lazy-user-flush", nil, 0, true, &e.lazyfreeLazyUserFlush, nil))
 	// flect has no append-only file: its snapshots are its persistence.
-	c.Register(ConstParam("appendonly", nil, "no"))
-	c.Register(ConstParam("appendfsync", nil, "everysec"))
+	// appendonly stays "no": setting it to "no" succeeds as it does on a
+	// Valkey without AOF, turning it on fails as a failed AOF start does.
+	// appendfsync is kept and reported, and has no effect while AOF is
+	// off, as in Valkey.
+	c.Register(&Param{
+		Name: "appendonly",
+		Get:  func() string { return "no" },
+		Set: func(s string) error {
+			switch {
+			case strings.EqualFold(s, "no"):
+				return nil
+			case strings.EqualFold(s, "yes"):
+				n.Logger().Warn("appendonly: flect has no append-only file; use snapshots (save, BGSAVE) for persistence")
+				return paramError("Unable to turn on AOF. Check server logs.")
+			}
+			return paramError("argument must be 'yes' or 'no'")
+		},
+	})
+	c.Register(NewEnumParam("appendfsync", 0, appendfsyncValues, appendfsyncEverysec, &e.appendfsync, nil))
 	c.Register(ConstParam("databases", nil, strconv.Itoa(n.Databases())))
 	c.Register(ConstParam("cluster-enabled", nil, "no"))
 }

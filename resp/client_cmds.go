@@ -1,6 +1,7 @@
 package resp
 
 import (
+	"errors"
 	"sort"
 	"strconv"
 	"strings"
@@ -186,8 +187,9 @@ const sessionOverhead = 2048
 // appendClientInfo appends Valkey's client info line for sess as seen by
 // s (the calling session): buffer figures are known exactly only for the
 // calling connection, whose buffers its own goroutine owns; other
-// connections are between commands and report empty buffers, as idle
-// Valkey clients do.
+// connections report the query buffer as they last published it (before
+// waiting for input: empty, as an idle Valkey client's, or holding the
+// part of a request received so far) and empty reply buffers.
 func (s *session) appendClientInfo(b []byte, sess *session, now time.Time) []byte {
 	self := s == sess
 	num := func(key string, v int64) {
@@ -223,21 +225,19 @@ func (s *session) appendClientInfo(b []byte, sess *session, now time.Time) []byt
 	num("ssub", 0)
 	num("multi", -1)
 	num("watch", 0)
-	var qbuf, argvMem, rbs, totMem int64
+	var qbuf, qbufFree, argvMem, rbs, totMem int64
 	if self {
-		// The running request: its arguments, and its size as a
-		// multibulk request in the query buffer.
-		for _, a := range sess.ctx.Args {
-			argvMem += int64(len(a))
-			qbuf += int64(len(a)) + 5 + int64(len(strconv.Itoa(len(a))))
-		}
-		qbuf += 3 + int64(len(strconv.Itoa(len(sess.ctx.Args))))
+		argvMem, qbuf, qbufFree = sess.queryBufferUse()
 		rbs = int64(cap(sess.w.buf))
-		totMem = qbuf + rbs
+		totMem = qbuf + qbufFree + argvMem + rbs
+	} else {
+		// Between requests, or with part of one received.
+		qbuf, qbufFree = sess.x.qbuf.Load(), sess.x.qbufFree.Load()
+		totMem = qbuf + qbufFree
 	}
 	totMem += sessionOverhead
 	num("qbuf", qbuf)
-	num("qbuf-free", 0)
+	num("qbuf-free", qbufFree)
 	num("argv-mem", argvMem)
 	num("multi-mem", 0)
 	num("rbs", rbs)
@@ -265,6 +265,53 @@ func (s *session) appendClientInfo(b []byte, sess *session, now time.Time) []byt
 	num("tot-net-out", sess.x.netOut.Load())
 	num("tot-cmds", cmds)
 	return b
+}
+
+// queryBufferUse returns the running request's argument bytes (argv-mem)
+// and the query buffer figures (qbuf, qbuf-free) of the calling session.
+// Valkey parses a request that arrived alone in the thread's shared query
+// buffer and hands that buffer back before running the command, so such a
+// client reports an empty query buffer; only when more requests follow in
+// the same read does the client keep a buffer of its own, holding the
+// running request and those after it.
+func (s *session) queryBufferUse() (argvMem, qbuf, qbufFree int64) {
+	var req int64
+	for _, a := range s.ctx.Args {
+		argvMem += int64(len(a))
+		req += int64(len(a)) + 5 + int64(digits(len(a)))
+	}
+	rest := s.rd.Buffered()
+	if rest == 0 {
+		return argvMem, 0, 0
+	}
+	req += 3 + int64(digits(len(s.ctx.Args)))
+	return argvMem, req + int64(rest), int64(len(s.rd.buf) - s.rd.end)
+}
+
+// readFailed accounts for a connection whose requests could not be read:
+// a client over client-query-buffer-limit is counted and logged as Valkey
+// does before closing it.
+func (s *session) readFailed(err error) {
+	if !errors.Is(err, ErrQueryBufferLimit) {
+		return
+	}
+	s.srv.x.queryLimitDisconnections.Add(1)
+	pending := s.rd.buf[s.rd.start:s.rd.end]
+	if len(pending) > 64 {
+		pending = pending[:64]
+	}
+	s.srv.log.Warn("Closing client that reached max query buffer length",
+		"client", string(s.appendClientInfo(nil, s, time.Now())),
+		"qbuf initial bytes", string(appendRepr(nil, pending)))
+}
+
+// digits returns the number of decimal digits of n >= 0.
+func digits(n int) int {
+	d := 1
+	for ; n >= 10; n /= 10 {
+		d++
+	}
+	return d
 }
 
 // flagsString returns CLIENT LIST's flags field.

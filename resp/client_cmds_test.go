@@ -57,7 +57,7 @@ func TestClientInfoAndList(t *testing.T) {
 	if !clientInfoRE.MatchString(line) {
 		t.Fatalf("CLIENT INFO line: %q", line)
 	}
-	for _, want := range []string{"id=" + idA + " ", " name=alpha ", " db=3 ", " cmd=client|info ", " lib-name=go-test ", " lib-ver=1.0 ", " flags=N ", " argv-mem=10 ", " qbuf=26 "} {
+	for _, want := range []string{"id=" + idA + " ", " name=alpha ", " db=3 ", " cmd=client|info ", " lib-name=go-test ", " lib-ver=1.0 ", " flags=N ", " argv-mem=10 ", " qbuf=0 qbuf-free=0 "} {
 		if !strings.Contains(line, want) {
 			t.Errorf("CLIENT INFO lacks %q: %q", want, line)
 		}
@@ -93,6 +93,47 @@ func TestClientInfoAndList(t *testing.T) {
 		t.Fatalf("TYPE normal: %q", got)
 	}
 	is(t, b, "$0\r\n\r\n", "CLIENT", "LIST", "TYPE", "replica")
+}
+
+// A request read alone leaves an empty query buffer, as Valkey's shared
+// query buffer does; requests pipelined behind it are reported in qbuf.
+func TestClientInfoQueryBuffer(t *testing.T) {
+	n := resptest.Start(t, nil, nil)
+	c := n.Dial(t)
+	if line := bulkBody(t, c.Do("CLIENT", "INFO")); !strings.Contains(line, " qbuf=0 qbuf-free=0 argv-mem=10 ") {
+		t.Fatalf("lone request: %q", line)
+	}
+	c.WriteRaw(append(resptest.Encode("CLIENT", "INFO"), resptest.Encode("PING")...))
+	line := bulkBody(t, c.Read())
+	// 26 bytes of CLIENT INFO and the 14 of PING behind it.
+	if !strings.Contains(line, " qbuf=40 ") || strings.Contains(line, " qbuf-free=0 ") {
+		t.Fatalf("pipelined request: %q", line)
+	}
+	if got := c.Read(); got != "+PONG\r\n" {
+		t.Fatalf("PING: %q", got)
+	}
+	// Another connection with part of a request received shows it; idle,
+	// it shows an empty query buffer.
+	other := n.Dial(t)
+	id := clientID(t, other)
+	line = bulkBody(t, c.Do("CLIENT", "LIST", "ID", id))
+	if !strings.Contains(line, " qbuf=0 qbuf-free=0 ") {
+		t.Fatalf("idle connection: %q", line)
+	}
+	other.WriteRaw([]byte("*3\r\n$3\r\nset\r\n$2\r\na"))
+	want := regexp.MustCompile(` qbuf=18 qbuf-free=[1-9]\d* `)
+	deadline := time.Now().Add(5 * time.Second)
+	for !want.MatchString(line) {
+		if time.Now().After(deadline) {
+			t.Fatalf("partial request: %q", line)
+		}
+		time.Sleep(10 * time.Millisecond)
+		line = bulkBody(t, c.Do("CLIENT", "LIST", "ID", id))
+	}
+	other.WriteRaw([]byte("a\r\n$1\r\nb\r\n"))
+	if got := other.Read(); got != "+OK\r\n" {
+		t.Fatalf("completed request: %q", got)
+	}
 }
 
 func TestClientSetinfoValidation(t *testing.T) {

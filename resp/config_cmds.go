@@ -75,9 +75,12 @@ func (s *Server) resetStats() {
 	x.reads.Store(0)
 	x.writes.Store(0)
 	x.outputLimitDisconnections.Store(0)
+	x.queryLimitDisconnections.Store(0)
 	x.errs.reset()
+	x.lat.resetHistograms(s)
+	x.el.reset()
 	x.inst.mu.Lock()
-	x.inst.samples = [instSamples][3]float64{}
+	x.inst.samples = [instSamples][5]float64{}
 	x.inst.mu.Unlock()
 	for _, ns := range s.node.Namespaces() {
 		ns.Stats.ExpiredKeys.Store(0)
@@ -236,12 +239,20 @@ func (s *Server) registerParams() {
 	setting(engine.NumParam{Name: "slowlog-max-len", Min: 0, Max: longMax, Unsigned: true},
 		x.slowlog.getMaxLen, x.slowlog.setMaxLen)
 	cfg.Register(engine.NewEnumParam("loglevel", 0, loglevels, 2, &x.loglevel, nil))
+	s.registerLatencyParams()
+	// repl-backlog-size: values under 16kb are raised to it, as Valkey's
+	// resizeReplicationBacklog does.
+	cfg.Register(engine.NewNumParam(engine.NumParam{Name: "repl-backlog-size", Min: 1, Max: longMax, Memory: true,
+		Default: 10 << 20, OnSet: func(v int64) { x.replBacklogSize.Store(max(v, replBacklogMinSize)) }}, &x.replBacklogSize))
 	cfg.Register(engine.ConstParam("enable-debug-command", nil, x.enableDebug))
 	cfg.Register(engine.ConstParam("enable-protected-configs", nil, x.enableProtected))
 	cfg.Register(engine.NewBoolParam("extended-redis-compatibility", nil, 0, false, &x.redisCompat, nil))
 	cfg.Register(engine.NewStringParam("availability-zone", nil, 0, "", &x.availabilityZone, nil))
 	cfg.Register(engine.ConstParam("daemonize", nil, "no"))
 }
+
+// replBacklogMinSize is Valkey's CONFIG_REPL_BACKLOG_MIN_SIZE.
+const replBacklogMinSize = 16 << 10
 
 // limitsChanged makes every connection pick up new request limits before
 // its next request.
@@ -250,57 +261,52 @@ func (s *Server) limitsChanged() {
 	s.x.hooks.Or(hookLimits)
 }
 
-// relisten moves the listening socket to bind:port, as CONFIG SET bind
-// and port do; failure is the error to report if it cannot. flect listens
-// on one address: a bind list of several addresses cannot be honoured and
-// fails as a bind failure does in Valkey. Before Listen it only records
-// the settings.
+// relisten moves the listening sockets to bind and port, as CONFIG SET
+// bind and port do (resp/listen.go reads the bind list); failure is the
+// error to report if it cannot. As in Valkey, the current sockets are
+// closed first, so that the new ones may take their addresses, and are
+// opened again when the new ones cannot be. Port 0 or an empty bind list
+// stops TCP listening. Before Listen it only records the settings.
 func (s *Server) relisten(bind string, port int, failure error) error {
-	addrs := strings.Fields(bind)
-	if len(addrs) > 1 {
-		return errBind
-	}
-	host := ""
-	if len(addrs) == 1 {
-		host = strings.TrimPrefix(addrs[0], "-")
-	}
 	s.settings.mu.RLock()
 	curBind, curPort := s.settings.bind, s.settings.port
 	s.settings.mu.RUnlock()
+	if len(strings.Fields(bind)) > bindAddrMax {
+		return errTooManyBind
+	}
 	if bind == curBind && port == curPort {
 		return nil
 	}
-	addr := net.JoinHostPort(host, strconv.Itoa(port))
 	s.mu.Lock()
 	if s.ln != nil {
-		ln, err := net.Listen("tcp", addr)
+		s.ln.Close()
+		ln, err := s.listenOn(bind, port)
 		if err != nil {
-			// The current socket may hold the address wanted: free it
-			// and retry, putting it back if that fails too.
-			old := s.ln.Addr().String()
-			s.ln.Close()
-			if ln, err = net.Listen("tcp", addr); err != nil {
-				if back, err := net.Listen("tcp", old); err == nil {
-					s.ln = back
-				}
-				s.mu.Unlock()
-				return failure
+			s.log.Warn("could not create server TCP listening socket", "bind", bind, "port", port, "err", err)
+			if back, err := s.listenOn(curBind, curPort); err == nil {
+				s.ln = back
+			} else {
+				s.ln = newIdleListener()
+				s.log.Error("could not listen again on the previous address", "bind", curBind, "port", curPort, "err", err)
 			}
-			s.ln = ln
-		} else {
-			old := s.ln
-			s.ln = ln
-			old.Close()
+			s.mu.Unlock()
+			return failure
 		}
-		if tcp, ok := s.ln.Addr().(*net.TCPAddr); ok {
-			port = tcp.Port
-		}
+		s.ln = ln
 	}
 	s.mu.Unlock()
 	s.settings.mu.Lock()
 	s.settings.bind, s.settings.port = bind, port
 	s.settings.mu.Unlock()
 	return nil
+}
+
+// listenOn is bindListen with Valkey's port 0: no TCP listening.
+func (s *Server) listenOn(bind string, port int) (net.Listener, error) {
+	if port == 0 {
+		return newIdleListener(), nil
+	}
+	return bindListen(bind, port)
 }
 
 // CONFIG SET bind/port failure reasons, as Valkey words them.

@@ -103,8 +103,62 @@ func TestConfigSetPort(t *testing.T) {
 		t.Error("old port still listening")
 	}
 	is(t, admin, "-ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.\r\n",
-		"CONFIG", "SET", "bind", "127.0.0.1 ::1")
+		"CONFIG", "SET", "bind", "127.0.0.1 999.999.999.999")
 	is(t, admin, "+OK\r\n", "CONFIG", "SET", "bind", "127.0.0.1")
+}
+
+// CONFIG SET bind takes Valkey's bind list: several addresses, "*" for
+// every IPv4 address, '-' for an address the host may lack, and an empty
+// list (or port 0) for no TCP listening at all.
+func TestConfigSetBindList(t *testing.T) {
+	n := resptest.Start(t, nil, nil)
+	admin := n.Dial(t)
+	port := strconv.Itoa(n.Server.Addr().(*net.TCPAddr).Port)
+	local := "127.0.0.1:" + port
+	reachable := func(addr string) bool {
+		nc, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			return false
+		}
+		nc.Close()
+		return true
+	}
+	bindIs := func(want string) {
+		t.Helper()
+		is(t, admin, "*2\r\n$4\r\nbind\r\n$"+strconv.Itoa(len(want))+"\r\n"+want+"\r\n", "CONFIG", "GET", "bind")
+	}
+	// Nothing listens: new clients are refused, connected ones stay.
+	is(t, admin, "+OK\r\n", "CONFIG", "SET", "bind", "")
+	bindIs("")
+	if reachable(local) {
+		t.Fatal("bind \"\" still accepts connections")
+	}
+	is(t, admin, "+PONG\r\n", "PING")
+	// Every IPv4 address; an IPv6 address the host lacks is skipped.
+	is(t, admin, "+OK\r\n", "CONFIG", "SET", "bind", "* -2001:db8::1")
+	bindIs("* -2001:db8::1")
+	is(t, resptest.Dial(t, local), "+PONG\r\n", "PING")
+	// Several addresses at once.
+	if ln6, err := net.Listen("tcp6", "[::1]:0"); err == nil {
+		ln6.Close()
+		is(t, admin, "+OK\r\n", "CONFIG", "SET", "bind", "127.0.0.1 ::1")
+		is(t, resptest.Dial(t, local), "+PONG\r\n", "PING")
+		is(t, resptest.Dial(t, "[::1]:"+port), "+PONG\r\n", "PING")
+	}
+	// A failure keeps the previous addresses.
+	is(t, admin, "-ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.\r\n",
+		"CONFIG", "SET", "bind", "127.0.0.1 2001:db8::1")
+	is(t, resptest.Dial(t, local), "+PONG\r\n", "PING")
+	is(t, admin, "-ERR CONFIG SET failed (possibly related to argument 'bind') - Too many bind addresses specified.\r\n",
+		"CONFIG", "SET", "bind", "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17")
+	// Port 0 is no TCP listening, as in Valkey.
+	is(t, admin, "+OK\r\n", "CONFIG", "SET", "bind", "127.0.0.1", "port", "0")
+	is(t, admin, "*2\r\n$4\r\nport\r\n$1\r\n0\r\n", "CONFIG", "GET", "port")
+	if reachable(local) {
+		t.Fatal("port 0 still accepts connections")
+	}
+	is(t, admin, "+OK\r\n", "CONFIG", "SET", "port", port)
+	is(t, resptest.Dial(t, local), "+PONG\r\n", "PING")
 }
 
 func TestConfigSetTimeoutAndSlowlog(t *testing.T) {
@@ -149,4 +203,63 @@ func TestConfigGetAliasesAndCase(t *testing.T) {
 	if !strings.HasPrefix(help, "*11\r\n+CONFIG <subcommand>") || !strings.HasSuffix(help, "+HELP\r\n+    Print this help.\r\n") {
 		t.Fatalf("CONFIG HELP: %q", help)
 	}
+}
+
+// TestConfigSanity is the Valkey suite's "CONFIG sanity": every parameter
+// CONFIG GET * reports, immutable ones aside, can be set to the value it
+// has, and keeps it.
+func TestConfigSanity(t *testing.T) {
+	n := resptest.Start(t, nil, nil)
+	c := n.Dial(t)
+	// Valkey's skip list, as far as flect has these parameters.
+	skip := map[string]bool{"rdbchecksum": true, "daemonize": true, "cluster-enabled": true,
+		"databases": true, "requirepass": true, "enable-protected-configs": true,
+		"enable-debug-command": true, "dbfilename": true, "dir": true}
+	get := func() map[string]string {
+		r := c.Do("CONFIG", "GET", "*")
+		lines := strings.Split(r, "\r\n")
+		kv := map[string]string{}
+		for i := 2; i+2 < len(lines); i += 4 {
+			kv[lines[i]] = lines[i+2]
+		}
+		return kv
+	}
+	before := get()
+	if len(before) < 40 {
+		t.Fatalf("CONFIG GET *: %d parameters", len(before))
+	}
+	for k, v := range before {
+		if skip[k] {
+			continue
+		}
+		if r := c.Do("CONFIG", "SET", k, v); r != "+OK\r\n" {
+			t.Errorf("CONFIG SET %s %q: %q", k, v, r)
+		}
+	}
+	after := get()
+	for k, v := range before {
+		if after[k] != v {
+			t.Errorf("%s: %q, then %q", k, v, after[k])
+		}
+	}
+}
+
+// repl-backlog-size is kept and reported in INFO replication; values
+// under 16kb are raised to it (the suite's "CONFIG SET with multiple
+// args" sets it with maxmemory and save).
+func TestConfigReplBacklogSize(t *testing.T) {
+	n := resptest.Start(t, nil, nil)
+	c := n.Dial(t)
+	is(t, c, "*2\r\n$17\r\nrepl-backlog-size\r\n$8\r\n10485760\r\n", "CONFIG", "GET", "repl-backlog-size")
+	is(t, c, "+OK\r\n", "CONFIG", "SET", "maxmemory", "10000001", "repl-backlog-size", "10000002", "save", "3000 5")
+	is(t, c, "*2\r\n$17\r\nrepl-backlog-size\r\n$8\r\n10000002\r\n", "CONFIG", "GET", "repl-backlog-size")
+	if info := c.Do("INFO", "replication"); !strings.Contains(info, "\r\nrepl_backlog_size:10000002\r\n") {
+		t.Fatalf("INFO replication: %q", info)
+	}
+	is(t, c, "+OK\r\n", "CONFIG", "SET", "repl-backlog-size", "100")
+	is(t, c, "*2\r\n$17\r\nrepl-backlog-size\r\n$5\r\n16384\r\n", "CONFIG", "GET", "repl-backlog-size")
+	is(t, c, "-ERR CONFIG SET failed (possibly related to argument 'repl-backlog-size') - argument must be between 1 and 9223372036854775807 inclusive\r\n", "CONFIG", "SET", "repl-backlog-size", "0")
+	is(t, c, "-ERR CONFIG SET failed (possibly related to argument 'repl-backlog-size') - argument must be a memory value\r\n", "CONFIG", "SET", "repl-backlog-size", "-1")
+	is(t, c, "+OK\r\n", "CONFIG", "SET", "repl-backlog-size", "1gb")
+	is(t, c, "*2\r\n$17\r\nrepl-backlog-size\r\n$10\r\n1073741824\r\n", "CONFIG", "GET", "repl-backlog-size")
 }

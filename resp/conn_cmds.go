@@ -32,6 +32,7 @@ func (s *Server) commands() []*engine.Command {
 		s.configCommands(),
 		s.commandCommands(),
 		s.slowlogCommands(),
+		s.latencyCommands(),
 	} {
 		out = append(out, group...)
 	}

@@ -112,7 +112,7 @@ func (s *Server) infoString(c *engine.Ctx, sections map[string]bool, all bool) s
 		}
 	}
 	if section("latencystats") {
-		b.WriteString("# Latencystats\r\n")
+		s.infoLatencyStats(&b)
 	}
 	if section("cluster") {
 		b.WriteString("# Cluster\r\ncluster_enabled:0\r\n")
@@ -127,6 +127,14 @@ func (s *Server) infoString(c *engine.Ctx, sections map[string]bool, all bool) s
 				fmt.Fprintf(&b, "db%d:keys=%d,expires=%d,avg_ttl=%d\r\n", i, keys, vkeys, db.AvgTTL(c.NowMs()))
 			}
 		}
+	}
+	// Debug only when asked for by name: "all" and "everything" leave it
+	// out.
+	if sections["debug"] {
+		if n > 0 {
+			b.WriteString("\r\n")
+		}
+		s.infoDebug(&b)
 	}
 	return b.String()
 }
@@ -212,16 +220,16 @@ func (s *Server) infoServer(b *bytes.Buffer, now time.Time) {
 	uname, buildID, _ := hostInfo()
 	uptime := now.Unix() - s.startTime.Unix()
 	field(b, "# Server\r\nredis_version", engine.RedisVersion)
-	field(b, "server_name", s.serverName())
+	field(b, "server_name", engine.ServerName)
 	field(b, "valkey_version", engine.ValkeyVersion)
 	field(b, "redis_git_sha1", "00000000")
 	field(b, "redis_git_dirty", 0)
 	field(b, "redis_build_id", buildID)
-	// Valkey 8 names this field server_mode unless extended-redis-
-	// compatibility is on. Tools written for Redis look for redis_mode, so
-	// flect always prints it, and server_mode too as Valkey 8 does.
-	field(b, "redis_mode", "standalone")
-	if !s.x.redisCompat.Load() {
+	// Valkey 8 names this field server_mode, or redis_mode when
+	// extended-redis-compatibility is on (never both: its test suite checks).
+	if s.x.redisCompat.Load() {
+		field(b, "redis_mode", "standalone")
+	} else {
 		field(b, "server_mode", "standalone")
 	}
 	field(b, "os", uname)
@@ -544,15 +552,17 @@ func (s *Server) infoStats(b *bytes.Buffer) {
 	field(b, "io_threaded_poll_processed", 0)
 	field(b, "io_threaded_total_prefetch_batches", 0)
 	field(b, "io_threaded_total_prefetch_entries", 0)
-	field(b, "client_query_buffer_limit_disconnections", 0)
+	field(b, "client_query_buffer_limit_disconnections", s.x.queryLimitDisconnections.Load())
 	field(b, "client_output_buffer_limit_disconnections", s.x.outputLimitDisconnections.Load())
 	field(b, "reply_buffer_shrinks", 0)
 	field(b, "reply_buffer_expands", 0)
-	field(b, "eventloop_cycles", 0)
-	field(b, "eventloop_duration_sum", 0)
-	field(b, "eventloop_duration_cmd_sum", 0)
-	field(b, "instantaneous_eventloop_cycles_per_sec", 0)
-	field(b, "instantaneous_eventloop_duration_usec", 0)
+	cycles, elUsec, cmdUsec := s.eventLoopTotals()
+	cyclesPerSec, usecPerCycle := s.x.inst.eventLoopRates(s)
+	field(b, "eventloop_cycles", cycles)
+	field(b, "eventloop_duration_sum", elUsec)
+	field(b, "eventloop_duration_cmd_sum", cmdUsec)
+	field(b, "instantaneous_eventloop_cycles_per_sec", cyclesPerSec)
+	field(b, "instantaneous_eventloop_duration_usec", usecPerCycle)
 	// Failed authentications are the WRONGPASS errors.
 	field(b, "acl_access_denied_auth", s.x.errs.get("WRONGPASS"))
 	field(b, "acl_access_denied_cmd", 0)
@@ -570,7 +580,7 @@ func (s *Server) infoReplication(b *bytes.Buffer) {
 	field(b, "master_repl_offset", 0)
 	field(b, "second_repl_offset", -1)
 	field(b, "repl_backlog_active", 0)
-	field(b, "repl_backlog_size", 10485760)
+	field(b, "repl_backlog_size", s.x.replBacklogSize.Load())
 	field(b, "repl_backlog_first_byte_offset", 0)
 	field(b, "repl_backlog_histlen", 0)
 }
@@ -622,9 +632,11 @@ func (s *Server) infoCommandStats(b *bytes.Buffer) {
 // instMetrics samples the counters behind INFO's instantaneous_* figures
 // every 100ms and averages the last 16 samples, as Valkey does.
 type instMetrics struct {
-	once    sync.Once
-	mu      sync.Mutex
-	samples [16][3]float64 // per second: commands, input bytes, output bytes
+	once sync.Once
+	mu   sync.Mutex
+	// per second: commands, input bytes, output bytes, event loop
+	// cycles; then the event loop's microseconds per cycle
+	samples [16][5]float64
 	n       int
 }
 
@@ -635,25 +647,38 @@ func (m *instMetrics) start(s *Server) {
 		t := time.NewTicker(100 * time.Millisecond)
 		defer t.Stop()
 		last := time.Now()
-		prev := [3]int64{s.Stats.CommandsProcessed.Load(), s.Stats.NetInputBytes.Load(), s.Stats.NetOutputBytes.Load()}
+		read := func() [5]int64 {
+			cycles, usec, _ := s.eventLoopTotals()
+			return [5]int64{s.Stats.CommandsProcessed.Load(), s.Stats.NetInputBytes.Load(), s.Stats.NetOutputBytes.Load(), cycles, usec}
+		}
+		prev := read()
 		for {
 			select {
 			case <-s.x.stop:
 				return
 			case now := <-t.C:
-				cur := [3]int64{s.Stats.CommandsProcessed.Load(), s.Stats.NetInputBytes.Load(), s.Stats.NetOutputBytes.Load()}
+				begin := time.Now()
+				cur := read()
 				dt := now.Sub(last).Seconds()
-				m.mu.Lock()
+				var d [5]int64
 				for i := range cur {
-					d := cur[i] - prev[i]
-					if d < 0 { // CONFIG RESETSTAT
-						d = 0
-					}
-					m.samples[m.n%instSamples][i] = float64(d) / dt
+					d[i] = max(cur[i]-prev[i], 0) // negative after CONFIG RESETSTAT
+				}
+				m.mu.Lock()
+				smp := &m.samples[m.n%instSamples]
+				for i := 0; i < 4; i++ {
+					smp[i] = float64(d[i]) / dt
+				}
+				smp[4] = 0
+				if d[3] > 0 {
+					smp[4] = float64(d[4] / d[3])
 				}
 				m.n++
 				m.mu.Unlock()
 				prev, last = cur, now
+				// The sampler is flect's cron: each tick is an event loop
+				// cycle of its own.
+				s.x.el.cronTick(begin)
 			}
 		}
 	}()
@@ -662,14 +687,33 @@ func (m *instMetrics) start(s *Server) {
 // rates returns the averaged per-second commands, input and output bytes;
 // the sampler starts on first use.
 func (m *instMetrics) rates(s *Server) (ops, in, out float64) {
+	sum := m.sums(s)
+	return sum[0] / instSamples, sum[1] / instSamples, sum[2] / instSamples
+}
+
+// eventLoopRates returns instantaneous_eventloop_cycles_per_sec and
+// instantaneous_eventloop_duration_usec: means of integer samples, as
+// Valkey's getInstantaneousMetric.
+func (m *instMetrics) eventLoopRates(s *Server) (cycles, usec int64) {
 	m.once.Do(func() { m.start(s) })
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var sum [3]float64
+	for _, smp := range m.samples {
+		cycles += int64(smp[3])
+		usec += int64(smp[4])
+	}
+	return cycles / instSamples, usec / instSamples
+}
+
+func (m *instMetrics) sums(s *Server) [5]float64 {
+	m.once.Do(func() { m.start(s) })
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var sum [5]float64
 	for _, smp := range m.samples {
 		for i := range sum {
 			sum[i] += smp[i]
 		}
 	}
-	return sum[0] / instSamples, sum[1] / instSamples, sum[2] / instSamples
+	return sum
 }

@@ -2,6 +2,7 @@ package resp_test
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -64,7 +65,7 @@ func TestInfoSections(t *testing.T) {
 		t.Error("run_id")
 	}
 	for name, want := range map[string]string{
-		"redis_version": "7.2.4", "server_name": "valkey", "redis_mode": "standalone", "server_mode": "standalone",
+		"redis_version": "7.2.4", "server_name": "valkey", "server_mode": "standalone",
 		"role": "master", "connected_slaves": "0", "loading": "0", "maxmemory": "0",
 		"maxmemory_policy": "noeviction", "cluster_enabled": "0", "connected_clients": "1",
 		"tcp_port": n.Addr[strings.LastIndex(n.Addr, ":")+1:], "rdb_bgsave_in_progress": "0",
@@ -81,15 +82,19 @@ func TestInfoSections(t *testing.T) {
 	for _, line := range strings.Split(strings.SplitN(text, "\r\n\r\n", 2)[0], "\r\n")[1:] {
 		keys = append(keys, strings.SplitN(line, ":", 2)[0])
 	}
-	want := "redis_version server_name valkey_version redis_git_sha1 redis_git_dirty redis_build_id redis_mode server_mode os arch_bits monotonic_clock multiplexing_api gcc_version process_id process_supervised run_id tcp_port server_time_usec uptime_in_seconds uptime_in_days hz configured_hz lru_clock executable config_file io_threads_active availability_zone listener0"
+	want := "redis_version server_name valkey_version redis_git_sha1 redis_git_dirty redis_build_id server_mode os arch_bits monotonic_clock multiplexing_api gcc_version process_id process_supervised run_id tcp_port server_time_usec uptime_in_seconds uptime_in_days hz configured_hz lru_clock executable config_file io_threads_active availability_zone listener0"
 	if got := strings.Join(keys, " "); got != want {
 		t.Errorf("server fields:\n got %s\nwant %s", got, want)
 	}
+	if strings.Contains(text, "redis_mode:") {
+		t.Error("redis_mode printed without extended-redis-compatibility")
+	}
 	// extended-redis-compatibility renames the mode field and HELLO's
-	// server name.
+	// server name; INFO's server_name stays valkey.
 	is(t, c, "+OK\r\n", "CONFIG", "SET", "extended-redis-compatibility", "yes")
-	if !strings.Contains(bulkBody(t, c.Do("INFO", "server")), "\r\nredis_mode:standalone\r\n") {
-		t.Error("redis_mode")
+	if srv := bulkBody(t, c.Do("INFO", "server")); !strings.Contains(srv, "\r\nredis_mode:standalone\r\n") ||
+		strings.Contains(srv, "server_mode:") || !strings.Contains(srv, "\r\nserver_name:valkey\r\n") {
+		t.Errorf("INFO server under extended-redis-compatibility:\n%s", srv)
 	}
 	if !strings.Contains(c.Do("HELLO"), "$5\r\nredis\r\n") {
 		t.Error("HELLO server")
@@ -162,5 +167,34 @@ func TestInfoCommandAndErrorStats(t *testing.T) {
 	stats = bulkBody(t, c.Do("INFO", "commandstats"))
 	if strings.Contains(stats, "cmdstat_incr") {
 		t.Errorf("after RESETSTAT:\n%s", stats)
+	}
+}
+
+// A client closed for exceeding client-query-buffer-limit is counted in
+// client_query_buffer_limit_disconnections, until CONFIG RESETSTAT.
+func TestInfoQueryBufferLimitDisconnections(t *testing.T) {
+	n := resptest.Start(t, nil, nil)
+	admin := n.Dial(t)
+	stat := func() string {
+		return infoField(t, bulkBody(t, admin.Do("INFO", "stats")), "client_query_buffer_limit_disconnections")
+	}
+	if got := stat(); got != "0" {
+		t.Fatalf("at start: %s", got)
+	}
+	// The limit applies at once to every connection: one connected
+	// before the change, a new one, and the one that changed it.
+	early, setter := n.Dial(t), n.Dial(t)
+	is(t, early, "+PONG\r\n", "PING")
+	is(t, setter, "+OK\r\n", "CONFIG", "SET", "client-query-buffer-limit", "1048576")
+	for i, c := range []*resptest.Conn{early, n.Dial(t), setter} {
+		c.Send("SET", "key", strings.Repeat("a", 1<<20))
+		expectClosed(t, c)
+		if got, want := stat(), strconv.Itoa(i+1); got != want {
+			t.Fatalf("after disconnection %d: %s", i+1, got)
+		}
+	}
+	is(t, admin, "+OK\r\n", "CONFIG", "RESETSTAT")
+	if got := stat(); got != "0" {
+		t.Fatalf("after RESETSTAT: %s", got)
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -128,11 +127,11 @@ func (s *Server) Node() *engine.Node { return s.node }
 // available from Addr afterwards.
 func (s *Server) Listen() error {
 	s.settings.mu.RLock()
-	addr := net.JoinHostPort(s.settings.bind, strconv.Itoa(s.settings.port))
+	bind, port := s.settings.bind, s.settings.port
 	s.settings.mu.RUnlock()
-	ln, err := net.Listen("tcp", addr)
+	ln, err := bindListen(bind, port) // a Valkey bind list (listen.go)
 	if err != nil {
-		return fmt.Errorf("resp: listen %s: %w", addr, err)
+		return fmt.Errorf("resp: listen %q port %d: %w", bind, port, err)
 	}
 	s.mu.Lock()
 	s.ln = ln

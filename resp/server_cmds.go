@@ -64,6 +64,8 @@ type serverExt struct {
 	stopOnce sync.Once
 
 	slowlog slowlog
+	lat     latencyState
+	el      eventLoopStats
 	errs    errorStats
 	mon     monitorSet
 	pause   pauseState
@@ -79,13 +81,20 @@ type serverExt struct {
 	shutdown                  atomic.Uint32
 	reads, writes             atomic.Int64 // total_reads/writes_processed
 	outputLimitDisconnections atomic.Int64
-	mem                       memSampler
-	inst                      instMetrics
+	// queryLimitDisconnections counts clients closed for exceeding
+	// client-query-buffer-limit.
+	queryLimitDisconnections atomic.Int64
+	mem                      memSampler
+	inst                     instMetrics
 
 	// redisCompat is extended-redis-compatibility.
 	redisCompat      atomic.Bool
 	availabilityZone atomic.Pointer[string]
 	loglevel         atomic.Int64
+	// replBacklogSize is repl-backlog-size: with no replicas there is no
+	// backlog, and the setting is only kept and reported, as on a Valkey
+	// primary that never had a replica.
+	replBacklogSize atomic.Int64
 	// Protected actions, enable-debug-command and
 	// enable-protected-configs: "no", "yes" or "local".
 	enableDebug, enableProtected string
@@ -99,6 +108,7 @@ func (s *Server) initExt() {
 	x.replID = randomHex(40)
 	x.stop = make(chan struct{})
 	x.slowlog.init()
+	x.lat.init()
 	x.pause.wake = make(chan struct{})
 	x.enableDebug, x.enableProtected = "local", "local"
 	s.x.mem.startup.Store(s.x.mem.read().used)
@@ -173,12 +183,24 @@ type sessionExt struct {
 	netIn     atomic.Int64                   // tot-net-in
 	netOut    atomic.Int64                   // tot-net-out
 	flags     atomic.Uint32                  // flag* bits
+	// qbuf and qbufFree are the query buffer figures published for
+	// other sessions' CLIENT LIST: the bytes of a request not yet
+	// complete and the room after them.
+	qbuf, qbufFree atomic.Int64
 
 	errored   bool   // an error reply was written during this command
 	reply     uint8  // reply* mode
 	limitsGen uint64 // serverExt.limitsGen last applied to the reader
 	mon       *monitorOut
 	capa      uint8 // CLIENT CAPA bits
+	// latCmd and latSlot cache the latency histogram slot of the last
+	// command run (latency.go).
+	latCmd  *engine.Command
+	latSlot *cmdLatency
+	// elReads and elCmds follow the current cycle: the reader's read
+	// count when it began and the commands run in it (eventloop.go).
+	elReads uint64
+	elCmds  int64
 	// dead is closed when the session is killed, ending any wait.
 	dead     chan struct{}
 	killOnce sync.Once
@@ -191,6 +213,14 @@ func (s *session) publish() {
 		s.x.cmd.Store(s.x.lastCmd)
 	}
 	s.x.cmds.Store(s.x.cmdsLocal)
+	var pending, free int64
+	if s.rd != nil {
+		if pending = int64(s.rd.Buffered()); pending > 0 {
+			free = int64(len(s.rd.buf) - s.rd.end)
+		}
+	}
+	s.x.qbuf.Store(pending)
+	s.x.qbufFree.Store(free)
 }
 
 // countReader counts the bytes a session reads.
@@ -219,15 +249,8 @@ func (s *session) onErrorReply(msg string) {
 // beforeCall runs the checks that apply only when a hook bit is set. It
 // returns false when the command must not run (its reply is written).
 func (s *session) beforeCall(h uint32, cmd *engine.Command) bool {
-	x := &s.srv.x
 	if h&hookLimits != 0 {
-		if g := x.limitsGen.Load(); g != s.x.limitsGen {
-			s.x.limitsGen = g
-			s.srv.settings.mu.RLock()
-			s.rd.limits = s.srv.settings.limits
-			s.srv.settings.mu.RUnlock()
-			s.rd.limits.MaxBulk = s.srv.node.MaxBulkLen()
-		}
+		s.refreshLimits()
 	}
 	if s.x.mon != nil {
 		// A MONITOR client is a replica to Valkey: it may not touch the
@@ -245,6 +268,22 @@ func (s *session) beforeCall(h uint32, cmd *engine.Command) bool {
 	return true
 }
 
+// refreshLimits gives the session's reader the current request limits
+// (proto-max-bulk-len, client-query-buffer-limit) when CONFIG SET changed
+// them. It runs before each blocking read, so that a request is checked
+// against the limits in force while it arrives, as Valkey checks every
+// read, and before commands when the limits changed.
+func (s *session) refreshLimits() {
+	x := &s.srv.x
+	if g := x.limitsGen.Load(); g != s.x.limitsGen {
+		s.x.limitsGen = g
+		s.srv.settings.mu.RLock()
+		s.rd.limits = s.srv.settings.limits
+		s.srv.settings.mu.RUnlock()
+		s.rd.limits.MaxBulk = s.srv.node.MaxBulkLen()
+	}
+}
+
 // afterCall does the bookkeeping after a command ran: statistics, the slow
 // log, the MONITOR feed and CLIENT REPLY.
 func (s *session) afterCall(h uint32, mark int) {
@@ -255,6 +294,8 @@ func (s *session) afterCall(h uint32, mark int) {
 	if s.x.errored {
 		cmd.Stats().FailedCalls.Add(1)
 	}
+	s.recordLatency(cmd, s.ctx.Usec)
+	s.trackCycle()
 	if s.ctx.Usec >= srv.x.slowlog.threshold.Load() && cmd.Flags&engine.SkipSlowlog == 0 {
 		srv.x.slowlog.push(s, s.ctx.Args, s.ctx.Usec)
 	}
@@ -597,6 +638,9 @@ func (s *Server) cmdWait(c *engine.Ctx) {
 	case <-timeout:
 	case <-s.x.stop:
 	case <-sess.x.dead:
+		// Killed while waiting: Valkey frees the client without a reply.
+		sess.closeAfterReply = true
+		return
 	}
 	c.R.Int(0)
 }
@@ -712,8 +756,10 @@ func cmdFunctionList(c *engine.Ctx) {
 // monitor over its output limit): its connection closes and any wait it
 // is in ends.
 func (s *session) kill() {
-	s.x.killOnce.Do(func() { close(s.x.dead) })
+	// Close the socket first: a command woken by dead must find it
+	// closed, so that nothing more reaches the killed client.
 	s.nc.Close()
+	s.x.killOnce.Do(func() { close(s.x.dead) })
 }
 
 // sessionClosed cleans up after a session ends; the server's unregister

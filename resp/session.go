@@ -84,6 +84,7 @@ func (s *session) beforeRead() error {
 	if err := s.flush(); err != nil {
 		return err
 	}
+	s.refreshLimits()
 	if t := time.Duration(s.srv.settings.timeout.Load()); t > 0 {
 		s.deadline = true
 		return s.nc.SetReadDeadline(time.Now().Add(t))
@@ -129,6 +130,7 @@ func (s *Server) serveConn(nc net.Conn) {
 		reads := sess.rd.reads
 		args, err := sess.rd.ReadCommand()
 		if err != nil {
+			sess.readFailed(err)
 			var perr ProtocolError
 			if errors.As(err, &perr) {
 				sess.w.Error("ERR " + string(perr))

@@ -52,6 +52,11 @@ func (c *Ctx) SetValue(key []byte, val any, keepTTL bool) *Entry {
 	return c.DB.set(bstr(key), val, keepTTL, c.nowMs)
 }
 
+// SetString stores the string b under key as SET does (see DB.setString).
+func (c *Ctx) SetString(key, b []byte, keepTTL bool) *Entry {
+	return c.DB.setString(bstr(key), b, keepTTL, c.nowMs)
+}
+
 // Delete removes key and reports whether it existed (and was live).
 func (c *Ctx) Delete(key []byte) bool {
 	db := c.DB
@@ -77,6 +82,40 @@ func (c *Ctx) Dirty(n int64) { c.Client.NS.Stats.Dirty.Add(n) }
 // set is SetValue for a key given as a string (it may alias a read buffer;
 // a new key is copied).
 func (db *DB) set(k string, val any, keepTTL bool, now int64) *Entry {
+	s, e := db.findLive(k, now)
+	if e == nil {
+		return db.add(s, k, val, now)
+	}
+	e.Val.val = val
+	db.overwritten(s, e, keepTTL, now)
+	return e
+}
+
+// setString is set for a string written whole (SET, MSET ...). An
+// existing string value whose buffer fits the new bytes is overwritten in
+// place, so that replacing a cached value allocates nothing.
+func (db *DB) setString(k string, b []byte, keepTTL bool, now int64) *Entry {
+	s, e := db.findLive(k, now)
+	if e == nil {
+		return db.add(s, k, newStringValue(b), now)
+	}
+	if str, ok := e.Val.val.(*Str); ok && cap(str.B) >= len(b) && cap(str.B) <= max(64, 2*len(b)) {
+		if n, isInt := parseStrictInt(b); isInt {
+			e.Val.val = boxInt(n)
+		} else {
+			str.B = append(str.B[:0], b...)
+			str.Raw = false
+		}
+	} else {
+		e.Val.val = newStringValue(b)
+	}
+	db.overwritten(s, e, keepTTL, now)
+	return e
+}
+
+// findLive returns k's shard and live entry (nil if absent), deleting the
+// entry first if it has expired.
+func (db *DB) findLive(k string, now int64) (*shard, *Entry) {
 	s := db.shardFor(k)
 	e := s.keys.Find(k)
 	if e != nil && e.Val.expire != 0 && e.Val.expire < now {
@@ -84,12 +123,18 @@ func (db *DB) set(k string, val any, keepTTL bool, now int64) *Entry {
 		db.ns.Stats.ExpiredKeys.Add(1)
 		e = nil
 	}
-	if e == nil {
-		e = s.keys.Add(k, item{val: val, lru: db.ns.node.initLRU(now)})
-		db.ns.Stats.Dirty.Add(1)
-		return e
-	}
-	e.Val.val = val
+	return s, e
+}
+
+// add stores a new key in shard s.
+func (db *DB) add(s *shard, k string, val any, now int64) *Entry {
+	e := s.keys.Add(k, item{val: val, lru: db.ns.node.initLRU(now)})
+	db.ns.Stats.Dirty.Add(1)
+	return e
+}
+
+// overwritten finishes replacing the value of an existing entry.
+func (db *DB) overwritten(s *shard, e *Entry, keepTTL bool, now int64) {
 	// Valkey's setKey touches the key through its lookup, then keeps the
 	// access data. Callers under LFU have looked the key up already (one
 	// counter increment per write, as in Valkey).
@@ -100,7 +145,6 @@ func (db *DB) set(k string, val any, keepTTL bool, now int64) *Entry {
 		db.setExpire(s, e, 0)
 	}
 	db.ns.Stats.Dirty.Add(1)
-	return e
 }
 
 // lruClock is Valkey's LRU clock: seconds resolution, 24 bits.

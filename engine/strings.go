@@ -199,7 +199,7 @@ func (c *Ctx) setGeneric(f strFlags, key, val []byte, hasExpire bool, at int64, 
 			return
 		}
 	}
-	e := c.SetValue(key, newStringValue(val), f&strKeepTTL != 0 || hasExpire)
+	e := c.SetString(key, val, f&strKeepTTL != 0 || hasExpire)
 	if hasExpire {
 		c.SetExpire(e, at)
 	}
@@ -287,7 +287,7 @@ func cmdGetDel(c *Ctx) {
 
 func cmdGetSet(c *Ctx) {
 	if c.replyGet(c.Args[1]) {
-		c.SetValue(c.Args[1], newStringValue(c.Args[2]), false)
+		c.SetString(c.Args[1], c.Args[2], false)
 	}
 }
 
@@ -314,7 +314,7 @@ func cmdMSet(c *Ctx) {
 		return
 	}
 	for j := 1; j < len(c.Args); j += 2 {
-		c.SetValue(c.Args[j], newStringValue(c.Args[j+1]), false)
+		c.SetString(c.Args[j], c.Args[j+1], false)
 	}
 	c.OK()
 }
@@ -331,7 +331,7 @@ func cmdMSetNX(c *Ctx) {
 		}
 	}
 	for j := 1; j < len(c.Args); j += 2 {
-		c.SetValue(c.Args[j], newStringValue(c.Args[j+1]), false)
+		c.SetString(c.Args[j], c.Args[j+1], false)
 	}
 	c.R.Int(1)
 }

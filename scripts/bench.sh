@@ -12,6 +12,7 @@
 #   BENCH_N16      requests per run with -P 16 (default 1000000)
 #   BENCH_KEYSPACE random keys per test, redis-benchmark -r (default 100000)
 #   BENCH_TIMEOUT  seconds allowed for one run (default 60)
+#   BENCH_ROUNDS   alternating runs per test and server; the median counts (default 3)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -22,6 +23,7 @@ N1=${BENCH_N1:-100000}
 N16=${BENCH_N16:-1000000}
 KEYSPACE=${BENCH_KEYSPACE:-100000}
 RUN_TIMEOUT=${BENCH_TIMEOUT:-60}
+ROUNDS=${BENCH_ROUNDS:-3}
 
 for tool in redis-server redis-benchmark redis-cli; do
 	if ! command -v "$tool" >/dev/null; then
@@ -98,6 +100,7 @@ wait_ping "$RPORT" redis-server
 echo "bench: $(./bin/flect version)"
 echo "bench: $(redis-server --version | cut -d' ' -f1-3)"
 echo "bench: servers pinned with '${SRV_PIN[*]:-none}', client with '${CLI_PIN[*]:-none}'"
+echo "bench: $ROUNDS alternating rounds per test, median run shown"
 echo "bench: $(nproc) cores; -c $CLIENTS -r $KEYSPACE; -n $N1 without pipelining, $N16 with -P 16"
 echo
 
@@ -127,6 +130,19 @@ fmt_row() {
 	printf '%-6s %3s | %12s %12s %7s | %8s %8s | %8s %8s\n' "$@"
 }
 
+# median_run prints the run (a "rps p50 p99" line) with the median rps, or
+# "error" if any run failed.
+median_run() {
+	local x
+	for x in "$@"; do
+		if [ "$x" = error ]; then
+			echo error
+			return
+		fi
+	done
+	printf '%s\n' "$@" | sort -n -k1,1 | awk '{ a[NR] = $0 } END { print a[int((NR + 1) / 2)] }'
+}
+
 fmt_row test P "flect ops/s" "redis ops/s" ratio "f p50ms" "f p99ms" "r p50ms" "r p99ms"
 printf '%s\n' "-------------------------------------------------------------------------------------------"
 IFS=, read -r -a tests <<<"$TESTS"
@@ -134,8 +150,16 @@ for P in 1 16; do
 	n=$N1
 	[ "$P" = 16 ] && n=$N16
 	for t in "${tests[@]}"; do
-		f=$(run "$FPORT" "$t" "$P" "$n")
-		r=$(run "$RPORT" "$t" "$P" "$n")
+		# ROUNDS alternating runs per server; the run with the median
+		# throughput stands for each (its latencies are printed).
+		fs=()
+		rs=()
+		for _ in $(seq 1 "$ROUNDS"); do
+			fs+=("$(run "$FPORT" "$t" "$P" "$n")")
+			rs+=("$(run "$RPORT" "$t" "$P" "$n")")
+		done
+		f=$(median_run "${fs[@]}")
+		r=$(median_run "${rs[@]}")
 		if [ "$f" = error ] || [ "$r" = error ]; then
 			fmt_row "$t" "$P" "$(rps_or_error "$f")" "$(rps_or_error "$r")" "-" "-" "-" "-" "-"
 			continue

@@ -122,7 +122,9 @@ func runServer(ctx context.Context, o *serverOptions, info BuildInfo) error {
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+	lv := new(slog.LevelVar)
+	lv.Set(lvl)
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))
 	node := engine.NewNode(engine.Options{Databases: o.databases, Logger: log})
 	pm := bool(o.protectedMode)
 	srv := resp.New(node, resp.Options{
@@ -134,6 +136,7 @@ func runServer(ctx context.Context, o *serverOptions, info BuildInfo) error {
 		ProtectedMode: &pm,
 		Limits:        resp.Limits{MaxBulk: o.protoMaxBulkLen, MaxQueryBuffer: o.queryBufLimit},
 		Logger:        log,
+		LogLevel:      lv,
 	})
 	if err := srv.Listen(); err != nil {
 		return err

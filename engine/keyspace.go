@@ -237,6 +237,9 @@ func (db *DB) find(key string, now int64) *Entry {
 	// As Valkey's keyIsExpired: a key is gone once now is past its
 	// deadline, and still there during the deadline's millisecond.
 	if e.Val.expire != 0 && e.Val.expire < now {
+		if db.ns.node.expiryPaused(now) {
+			return nil // expired, but deleting waits for the pause's end
+		}
 		db.data.removeEntry(s, e)
 		db.ns.Stats.ExpiredKeys.Add(1)
 		return nil

@@ -50,7 +50,9 @@ type Node struct {
 	// nanoseconds (refreshed by the background loop).
 	monoBase   time.Time
 	wallOffset atomic.Int64
-	Config     *Config
+	// expiryPausedUntil is set by PauseExpiry.
+	expiryPausedUntil atomic.Int64
+	Config            *Config
 	// limits are run-time value limits (proto-max-bulk-len), engine/limits.go.
 	limits nodeLimits
 
@@ -124,10 +126,21 @@ func (n *Node) Run(ctx context.Context) {
 // ExpireCycle runs one round of active expiry over every namespace.
 func (n *Node) ExpireCycle() {
 	now := n.nowMs()
+	if n.expiryPaused(now) {
+		return
+	}
 	for _, ns := range n.Namespaces() {
 		ns.ExpireDue(now)
 	}
 }
+
+// PauseExpiry holds back the deletion of expired keys until untilMs (unix
+// ms; 0 ends it at once), as CLIENT PAUSE does in Valkey: meanwhile reads
+// see expired keys as missing but nothing is deleted, so the dataset does
+// not change under a paused node.
+func (n *Node) PauseExpiry(untilMs int64) { n.expiryPausedUntil.Store(untilMs) }
+
+func (n *Node) expiryPaused(now int64) bool { return now < n.expiryPausedUntil.Load() }
 
 // registerDataCommands adds every command group the engine implements.
 func registerDataCommands(t *Table) {

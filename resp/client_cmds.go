@@ -492,6 +492,7 @@ func (s *Server) cmdClientPause(c *engine.Ctx) {
 	if e := time.UnixMilli(end); end != 0 && e.After(p.end) {
 		p.end = e
 	}
+	s.node.PauseExpiry(p.end.UnixMilli())
 	close(p.wake)
 	p.wake = make(chan struct{})
 	s.x.hooks.Or(hookPause)
@@ -503,6 +504,7 @@ func (s *Server) cmdClientUnpause(c *engine.Ctx) {
 	p := &s.x.pause
 	p.mu.Lock()
 	p.end, p.all = time.Time{}, false
+	s.node.PauseExpiry(0)
 	close(p.wake)
 	p.wake = make(chan struct{})
 	s.x.hooks.And(^hookPause)

@@ -308,3 +308,29 @@ func TestClientKillEndsPauseWait(t *testing.T) {
 	// The killed client's write never ran.
 	is(t, admin, "$-1\r\n", "GET", "k")
 }
+
+// CLIENT PAUSE holds back expiry, as in Valkey: an expired key reads as
+// missing but is not deleted, and expired_keys does not move, until the
+// pause ends.
+func TestClientPauseHoldsExpiry(t *testing.T) {
+	n := resptest.Start(t, nil, nil)
+	c := n.Dial(t)
+	is(t, c, "+OK\r\n", "SET", "k", "v", "PX", "50")
+	is(t, c, "+OK\r\n", "CLIENT", "PAUSE", "100000", "WRITE")
+	time.Sleep(150 * time.Millisecond)
+	is(t, c, "$-1\r\n", "GET", "k")
+	if got := n.Server.Node().Default().DB(0).Len(); got != 1 {
+		t.Fatalf("key deleted during the pause: DBSIZE %d", got)
+	}
+	if !strings.Contains(bulkBody(t, c.Do("INFO", "stats")), "\r\nexpired_keys:0\r\n") {
+		t.Fatal("expired_keys moved during the pause")
+	}
+	is(t, c, "+OK\r\n", "CLIENT", "UNPAUSE")
+	deadline := time.Now().Add(2 * time.Second)
+	for n.Server.Node().Default().DB(0).Len() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("expired key not deleted after UNPAUSE")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

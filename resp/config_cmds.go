@@ -1,6 +1,7 @@
 package resp
 
 import (
+	"log/slog"
 	"net"
 	"strconv"
 	"strings"
@@ -122,6 +123,19 @@ var loglevels = []engine.EnumValue{
 	{Name: "warning", Value: 3}, {Name: "nothing", Value: 4},
 }
 
+// slogLevels maps Valkey's loglevels (by value) to slog levels.
+var slogLevels = []slog.Level{slog.LevelDebug, slog.LevelDebug + 2, slog.LevelInfo, slog.LevelWarn, slog.LevelError + 4}
+
+// loglevelOf returns the Valkey loglevel of a slog level.
+func loglevelOf(l slog.Level) int64 {
+	for i := len(slogLevels) - 1; i >= 0; i-- {
+		if l >= slogLevels[i] {
+			return int64(i)
+		}
+	}
+	return 0
+}
+
 // registerParams registers the front end's parameters with the node.
 func (s *Server) registerParams() {
 	cfg := s.node.Config
@@ -238,7 +252,9 @@ func (s *Server) registerParams() {
 		x.slowlog.getSlowerThan, x.slowlog.setSlowerThan)
 	setting(engine.NumParam{Name: "slowlog-max-len", Min: 0, Max: longMax, Unsigned: true},
 		x.slowlog.getMaxLen, x.slowlog.setMaxLen)
-	cfg.Register(engine.NewEnumParam("loglevel", 0, loglevels, 2, &x.loglevel, nil))
+	lv := s.logLevel
+	cfg.Register(engine.NewEnumParam("loglevel", 0, loglevels, loglevelOf(lv.Level()), &x.loglevel,
+		func(v int64) { lv.Set(slogLevels[v]) }))
 	s.registerLatencyParams()
 	// repl-backlog-size: values under 16kb are raised to it, as Valkey's
 	// resizeReplicationBacklog does.

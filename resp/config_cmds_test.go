@@ -1,6 +1,7 @@
 package resp_test
 
 import (
+	"log/slog"
 	"net"
 	"strconv"
 	"strings"
@@ -262,4 +263,20 @@ func TestConfigReplBacklogSize(t *testing.T) {
 	is(t, c, "-ERR CONFIG SET failed (possibly related to argument 'repl-backlog-size') - argument must be a memory value\r\n", "CONFIG", "SET", "repl-backlog-size", "-1")
 	is(t, c, "+OK\r\n", "CONFIG", "SET", "repl-backlog-size", "1gb")
 	is(t, c, "*2\r\n$17\r\nrepl-backlog-size\r\n$10\r\n1073741824\r\n", "CONFIG", "GET", "repl-backlog-size")
+}
+
+// CONFIG SET loglevel changes the level of the node's log handler.
+func TestConfigSetLoglevel(t *testing.T) {
+	lv := new(slog.LevelVar)
+	n := resptest.Start(t, nil, &resp.Options{LogLevel: lv})
+	c := n.Dial(t)
+	is(t, c, "*2\r\n$8\r\nloglevel\r\n$6\r\nnotice\r\n", "CONFIG", "GET", "loglevel")
+	is(t, c, "+OK\r\n", "CONFIG", "SET", "loglevel", "warning")
+	if lv.Level() != slog.LevelWarn {
+		t.Fatalf("level %v after CONFIG SET loglevel warning", lv.Level())
+	}
+	is(t, c, "+OK\r\n", "CONFIG", "SET", "loglevel", "debug")
+	if lv.Level() != slog.LevelDebug {
+		t.Fatalf("level %v after CONFIG SET loglevel debug", lv.Level())
+	}
 }

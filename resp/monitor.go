@@ -38,12 +38,9 @@ func (s *Server) cmdMonitor(c *engine.Ctx) {
 	if sess.x.mon != nil {
 		return // already monitoring: Valkey ignores it, without a reply
 	}
-	c.OK()
-	if sess.x.reply != replyOn {
-		sess.applyReplyMode(0)
-	}
-	// The +OK must reach the client before the first feed line.
-	sess.flush()
+	// Register before replying, so that every command run after the
+	// client has seen +OK is fed; start the writer after the +OK is out,
+	// so that no feed line overtakes it (lines queue meanwhile).
 	mo := &monitorOut{sess: sess, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	sess.x.mon = mo
 	sess.x.flags.Or(flagMonitor)
@@ -52,6 +49,11 @@ func (s *Server) cmdMonitor(c *engine.Ctx) {
 	x.mon.list = append(x.mon.list[:len(x.mon.list):len(x.mon.list)], mo)
 	x.hooks.Or(hookMonitor)
 	x.mon.mu.Unlock()
+	c.OK()
+	if sess.x.reply != replyOn {
+		sess.applyReplyMode(0)
+	}
+	sess.flush()
 	go mo.run()
 }
 

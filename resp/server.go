@@ -37,12 +37,16 @@ type Options struct {
 	Limits Limits
 	// Logger receives the front end's log (default the node's).
 	Logger *slog.Logger
+	// LogLevel, when set, is the level variable of the logger's handler:
+	// CONFIG SET loglevel changes it. Nil means notice, fixed.
+	LogLevel *slog.LevelVar
 }
 
 // Server serves RESP clients for one engine node.
 type Server struct {
-	node *engine.Node
-	log  *slog.Logger
+	node     *engine.Node
+	log      *slog.Logger
+	logLevel *slog.LevelVar
 
 	settings settings
 
@@ -94,6 +98,10 @@ func New(node *engine.Node, opts Options) *Server {
 	s.log = opts.Logger
 	if s.log == nil {
 		s.log = node.Logger()
+	}
+	s.logLevel = opts.LogLevel
+	if s.logLevel == nil {
+		s.logLevel = new(slog.LevelVar)
 	}
 	st := &s.settings
 	st.bind = opts.Bind

@@ -159,4 +159,9 @@ var dataCommandGroups = [][]*Command{
 	scanCommands,
 	objectCommands,
 	dbCommands,
+	listCommands,
+	hashCommands,
+	setCommands,
+	zsetCommands,
+	zsetOpCommands,
 }

@@ -1,0 +1,250 @@
+package engine
+
+import (
+	"math/rand/v2"
+
+	"github.com/flect-kv/flect/engine/dict"
+)
+
+// Hash is a hash value. Like Valkey it has two encodings:
+//
+//   - "listpack" while it is small (at most hash-max-listpack-entries
+//     fields, none longer than hash-max-listpack-value bytes): a slice of
+//     field/value pairs in insertion order, searched linearly, as Valkey's
+//     listpack is;
+//   - "hashtable" once a threshold has been passed: a dict from field to
+//     value. A hash never converts back.
+//
+// Fields and values are immutable Go strings, so COPY shares them.
+type Hash struct {
+	lp      []hashPair // listpack encoding; unused once ht is set
+	lpBytes int64      // bytes of the listpack's fields and values
+	ht      *dict.Dict[string]
+}
+
+// hashPair is one field of a listpack-encoded hash.
+type hashPair struct {
+	field, value string
+}
+
+// hashSizeSafetyLimit is Valkey's SIZE_SAFETY_LIMIT for a listpack: a hash
+// whose listpack would grow past it is converted whatever the settings.
+const hashSizeSafetyLimit = 1 << 30
+
+// hashPairOverhead approximates the listpack bytes of one field/value pair
+// beyond their contents (entry headers and back-lengths).
+const hashPairOverhead = 4
+
+func newHash() *Hash { return &Hash{} }
+
+// TypeName implements Typed.
+func (h *Hash) TypeName() string { return TypeHash }
+
+// Encoding implements Typed.
+func (h *Hash) Encoding() string {
+	if h.ht != nil {
+		return "hashtable"
+	}
+	return "listpack"
+}
+
+// Len returns the number of fields.
+func (h *Hash) Len() int {
+	if h.ht != nil {
+		return h.ht.Len()
+	}
+	return len(h.lp)
+}
+
+// Copy implements Copier: a hash with the same encoding and contents.
+func (h *Hash) Copy() any {
+	if h.ht == nil {
+		return &Hash{lp: append([]hashPair(nil), h.lp...), lpBytes: h.lpBytes}
+	}
+	d := dict.New[string]()
+	h.ht.Each(func(n *dict.Node[string]) bool {
+		d.Add(n.Key, n.Val)
+		return true
+	})
+	return &Hash{ht: d}
+}
+
+// lpIndex returns the index of field in the listpack, or -1.
+func (h *Hash) lpIndex(field []byte) int {
+	f := bstr(field)
+	for i := range h.lp {
+		if h.lp[i].field == f {
+			return i
+		}
+	}
+	return -1
+}
+
+// Get returns the value of field.
+func (h *Hash) Get(field []byte) (string, bool) {
+	if h.ht != nil {
+		if n := h.ht.Find(bstr(field)); n != nil {
+			return n.Val, true
+		}
+		return "", false
+	}
+	if i := h.lpIndex(field); i >= 0 {
+		return h.lp[i].value, true
+	}
+	return "", false
+}
+
+// Exists reports whether field is present.
+func (h *Hash) Exists(field []byte) bool {
+	_, ok := h.Get(field)
+	return ok
+}
+
+// hashLimits are the conversion thresholds in force for one command.
+type hashLimits struct {
+	entries, value int64
+}
+
+func (c *Ctx) hashLimits() hashLimits {
+	return hashLimits{entries: c.Node.HashMaxListpackEntries(), value: c.Node.HashMaxListpackValue()}
+}
+
+// tryConversion is Valkey's hashTypeTryConversion, run before a command
+// writes the field/value arguments args: a listpack hash converts when
+// more pairs are written than it may hold (even if some are updates), when
+// an argument is longer than the value limit, or when the listpack would
+// pass the size safety limit.
+func (h *Hash) tryConversion(args [][]byte, lim hashLimits) {
+	if h.ht != nil {
+		return
+	}
+	if int64(len(args)/2) > lim.entries {
+		h.convert()
+		return
+	}
+	var sum int64
+	for _, a := range args {
+		if int64(len(a)) > lim.value {
+			h.convert()
+			return
+		}
+		sum += int64(len(a))
+	}
+	if h.lpBytes+sum+int64(len(h.lp)+len(args)/2)*hashPairOverhead > hashSizeSafetyLimit {
+		h.convert()
+	}
+}
+
+// convert turns a listpack hash into a hashtable one.
+func (h *Hash) convert() {
+	if h.ht != nil {
+		return
+	}
+	d := dict.New[string]()
+	for _, p := range h.lp {
+		d.Add(p.field, p.value)
+	}
+	h.ht, h.lp, h.lpBytes = d, nil, 0
+}
+
+// Set stores value under field (field may alias a read buffer; it is
+// copied when added) and reports whether the field is new. It is Valkey's
+// hashTypeSet: a field or value longer than the value limit converts the
+// hash first, and a listpack holding more than the entry limit afterwards
+// converts.
+func (h *Hash) Set(field []byte, value string, lim hashLimits) (added bool) {
+	if h.ht == nil && (int64(len(field)) > lim.value || int64(len(value)) > lim.value) {
+		h.convert()
+	}
+	if h.ht != nil {
+		n, added := h.ht.Upsert(bstr(field))
+		n.Val = value
+		return added
+	}
+	if i := h.lpIndex(field); i >= 0 {
+		h.lpBytes += int64(len(value) - len(h.lp[i].value))
+		h.lp[i].value = value
+		return false
+	}
+	h.lp = append(h.lp, hashPair{field: string(field), value: value})
+	h.lpBytes += int64(len(field) + len(value))
+	if int64(len(h.lp)) > lim.entries {
+		h.convert()
+	}
+	return true
+}
+
+// Delete removes field and reports whether it was present.
+func (h *Hash) Delete(field []byte) bool {
+	if h.ht != nil {
+		return h.ht.Delete(bstr(field)) != nil
+	}
+	i := h.lpIndex(field)
+	if i < 0 {
+		return false
+	}
+	h.lpBytes -= int64(len(h.lp[i].field) + len(h.lp[i].value))
+	copy(h.lp[i:], h.lp[i+1:])
+	h.lp[len(h.lp)-1] = hashPair{}
+	h.lp = h.lp[:len(h.lp)-1]
+	return true
+}
+
+// Each calls fn for every field and value, in insertion order for a
+// listpack hash, until fn returns false. fn must not change the hash.
+func (h *Hash) Each(fn func(field, value string) bool) {
+	if h.ht != nil {
+		h.ht.Each(func(n *dict.Node[string]) bool { return fn(n.Key, n.Val) })
+		return
+	}
+	for _, p := range h.lp {
+		if !fn(p.field, p.value) {
+			return
+		}
+	}
+}
+
+// Random returns a uniformly chosen field and its value. The hash must not
+// be empty.
+func (h *Hash) Random() (field, value string) {
+	if h.ht != nil {
+		n := h.ht.Random()
+		return n.Key, n.Val
+	}
+	p := h.lp[rand.IntN(len(h.lp))]
+	return p.field, p.value
+}
+
+// Sizes used by the MEMORY USAGE estimate.
+const (
+	hashHeader    = 8 + 24 + 8 + 8 // Hash struct: slice, lpBytes, dict pointer
+	hashPairSize  = 32             // two string headers
+	hashDictNode  = 8 + 16 + 16    // dict node: next, key and value headers
+	hashDictOwn   = 64             // the Dict struct
+	hashBucketPtr = 8
+)
+
+// MemUsage implements MemSizer: the listpack's pairs and bytes, or for a
+// hashtable the node, key and value of up to samples fields extrapolated
+// to all of them, plus the bucket array.
+func (h *Hash) MemUsage(samples int) int64 {
+	if h.ht == nil {
+		n := int64(hashHeader) + AllocSize(int64(cap(h.lp))*hashPairSize)
+		for _, p := range h.lp {
+			n += AllocSize(int64(len(p.field))) + AllocSize(int64(len(p.value)))
+		}
+		return n
+	}
+	n := int64(hashHeader+hashDictOwn) + int64(h.ht.Buckets())*hashBucketPtr
+	var sum int64
+	seen := 0
+	h.ht.Each(func(nd *dict.Node[string]) bool {
+		sum += hashDictNode + AllocSize(int64(len(nd.Key))) + AllocSize(int64(len(nd.Val)))
+		seen++
+		return samples <= 0 || seen < samples
+	})
+	if seen > 0 {
+		n += sum * int64(h.ht.Len()) / int64(seen)
+	}
+	return n
+}

@@ -1,0 +1,424 @@
+package engine
+
+import (
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"unsafe"
+
+	"github.com/flect-kv/flect/engine/dict"
+)
+
+// Set is a set value. Like Valkey it has three encodings:
+//
+//   - "intset" while every member is an integer and there are at most
+//     set-max-intset-entries of them: a sorted slice of int64, so members
+//     come out in ascending order as Valkey's intset gives them;
+//   - "listpack" while small (at most set-max-listpack-entries members,
+//     none longer than set-max-listpack-value bytes): a slice of strings in
+//     insertion order, searched linearly, as Valkey's listpack is;
+//   - "hashtable" once a threshold has been passed: a dict of members.
+//
+// The conversions follow Valkey's t_set.c: intset to listpack or
+// hashtable when a non-integer member arrives, listpack to hashtable, never
+// back (except SINTERSTORE's all-integer result, see setStoreResult).
+type Set struct {
+	enc  uint8
+	ints []int64  // setIntset: sorted ascending
+	lp   []string // setListpack: insertion order
+	ht   *dict.Dict[struct{}]
+}
+
+// dictSetNode is a member of a hashtable-encoded set.
+type dictSetNode = dict.Node[struct{}]
+
+// Set encodings.
+const (
+	setIntset uint8 = iota
+	setListpack
+	setHT
+)
+
+// setMaxIntsetCap is Valkey's cap on intset entries whatever the setting.
+const setMaxIntsetCap = 1 << 30
+
+// setLimits are the conversion thresholds in force for one command.
+type setLimits struct {
+	intset, lpEntries, lpValue int64
+}
+
+func (c *Ctx) setLimits() setLimits {
+	return setLimits{
+		intset:    c.Node.SetMaxIntsetEntries(),
+		lpEntries: c.Node.SetMaxListpackEntries(),
+		lpValue:   c.Node.SetMaxListpackValue(),
+	}
+}
+
+// intsetMax is Valkey's intsetMaxEntries: the setting capped at 1<<30.
+func (l setLimits) intsetMax() int64 { return min(l.intset, setMaxIntsetCap) }
+
+// newSetFor returns an empty set with the encoding Valkey's setTypeCreate
+// picks for a first member and a hint of how many members will be added.
+func newSetFor(first string, hint int64, l setLimits) *Set {
+	if _, ok := parseStrictInt(unsafeBytes(first)); ok && hint <= l.intset {
+		return &Set{enc: setIntset}
+	}
+	if hint <= l.lpEntries {
+		return &Set{enc: setListpack}
+	}
+	return &Set{enc: setHT, ht: dict.New[struct{}]()}
+}
+
+// TypeName implements Typed.
+func (s *Set) TypeName() string { return TypeSet }
+
+// Encoding implements Typed.
+func (s *Set) Encoding() string {
+	switch s.enc {
+	case setIntset:
+		return "intset"
+	case setListpack:
+		return "listpack"
+	}
+	return "hashtable"
+}
+
+// Len returns the number of members.
+func (s *Set) Len() int {
+	switch s.enc {
+	case setIntset:
+		return len(s.ints)
+	case setListpack:
+		return len(s.lp)
+	}
+	return s.ht.Len()
+}
+
+// Copy implements Copier: a set with the same encoding and members.
+func (s *Set) Copy() any {
+	switch s.enc {
+	case setIntset:
+		return &Set{enc: setIntset, ints: slices.Clone(s.ints)}
+	case setListpack:
+		return &Set{enc: setListpack, lp: slices.Clone(s.lp)}
+	}
+	d := dict.New[struct{}]()
+	s.ht.Each(func(n *dict.Node[struct{}]) bool {
+		d.Add(n.Key, struct{}{})
+		return true
+	})
+	return &Set{enc: setHT, ht: d}
+}
+
+// MemUsage implements MemSizer.
+func (s *Set) MemUsage(samples int) int64 {
+	const header = 48
+	switch s.enc {
+	case setIntset:
+		return header + AllocSize(int64(8+8*cap(s.ints)))
+	case setListpack:
+		n := int64(16 * cap(s.lp))
+		for _, m := range s.lp {
+			n += AllocSize(int64(len(m)))
+		}
+		return header + AllocSize(n)
+	}
+	total := int64(s.ht.Len())
+	var seen, bytes int64
+	s.ht.Each(func(n *dict.Node[struct{}]) bool {
+		bytes += 32 + AllocSize(int64(len(n.Key)))
+		seen++
+		return samples <= 0 || seen < int64(samples)
+	})
+	if seen > 0 {
+		bytes = bytes * total / seen
+	}
+	return header + bytes + int64(s.ht.Buckets())*8
+}
+
+// maybeConvert is Valkey's setTypeMaybeConvert: a command about to add
+// hint members converts a compact set that could not hold them.
+func (s *Set) maybeConvert(hint int64, l setLimits) {
+	if (s.enc == setListpack && hint > l.lpEntries) || (s.enc == setIntset && hint > l.intset) {
+		s.toHT()
+	}
+}
+
+// toHT converts to the hashtable encoding.
+func (s *Set) toHT() {
+	d := dict.New[struct{}]()
+	switch s.enc {
+	case setIntset:
+		var buf [24]byte
+		for _, v := range s.ints {
+			d.Add(string(strconv.AppendInt(buf[:0], v, 10)), struct{}{})
+		}
+		s.ints = nil
+	case setListpack:
+		for _, m := range s.lp {
+			d.Add(m, struct{}{})
+		}
+		s.lp = nil
+	default:
+		return
+	}
+	s.enc, s.ht = setHT, d
+}
+
+// intIndex returns v's position in the intset and whether it is there.
+func (s *Set) intIndex(v int64) (int, bool) { return slices.BinarySearch(s.ints, v) }
+
+// lpIndex returns m's index in the listpack, or -1.
+func (s *Set) lpIndex(m string) int {
+	for i, x := range s.lp {
+		if x == m {
+			return i
+		}
+	}
+	return -1
+}
+
+// addInt adds an integer member and reports whether it was new.
+func (s *Set) addInt(v int64, l setLimits) bool {
+	if s.enc == setIntset {
+		i, found := s.intIndex(v)
+		if found {
+			return false
+		}
+		s.ints = slices.Insert(s.ints, i, v)
+		if int64(len(s.ints)) > l.intsetMax() {
+			s.toHT()
+		}
+		return true
+	}
+	var buf [24]byte
+	return s.add(strconv.AppendInt(buf[:0], v, 10), l)
+}
+
+// add adds member m (copied if kept) and reports whether it was new, as
+// Valkey's setTypeAddAux does, converting the encoding when needed.
+func (s *Set) add(m []byte, l setLimits) bool {
+	switch s.enc {
+	case setHT:
+		_, added := s.ht.Upsert(bstr(m))
+		return added
+	case setListpack:
+		if s.lpIndex(bstr(m)) >= 0 {
+			return false
+		}
+		if int64(len(s.lp)) < l.lpEntries && int64(len(m)) <= l.lpValue {
+			s.lp = append(s.lp, string(m))
+			return true
+		}
+		s.toHT()
+		s.ht.Add(bstr(m), struct{}{})
+		return true
+	}
+	if v, ok := parseStrictInt(m); ok {
+		return s.addInt(v, l)
+	}
+	// A non-integer member: listpack if the whole set fits one, else a
+	// hashtable.
+	maxLen := 0
+	if n := len(s.ints); n > 0 {
+		maxLen = max(intLen(s.ints[0]), intLen(s.ints[n-1]))
+	}
+	if int64(len(s.ints)) < l.lpEntries && int64(len(m)) <= l.lpValue && int64(maxLen) <= l.lpValue {
+		lp := make([]string, len(s.ints), len(s.ints)+1)
+		for i, v := range s.ints {
+			lp[i] = strconv.FormatInt(v, 10)
+		}
+		s.enc, s.ints, s.lp = setListpack, nil, append(lp, string(m))
+		return true
+	}
+	s.toHT()
+	s.ht.Add(bstr(m), struct{}{})
+	return true
+}
+
+// intLen is the length of v in decimal, sign included.
+func intLen(v int64) int {
+	var buf [24]byte
+	return len(strconv.AppendInt(buf[:0], v, 10))
+}
+
+// remove removes member m and reports whether it was there.
+func (s *Set) remove(m []byte) bool {
+	switch s.enc {
+	case setHT:
+		return s.ht.Delete(bstr(m)) != nil
+	case setListpack:
+		if i := s.lpIndex(bstr(m)); i >= 0 {
+			s.lp = slices.Delete(s.lp, i, i+1)
+			return true
+		}
+		return false
+	}
+	v, ok := parseStrictInt(m)
+	if !ok {
+		return false
+	}
+	i, found := s.intIndex(v)
+	if found {
+		s.ints = slices.Delete(s.ints, i, i+1)
+	}
+	return found
+}
+
+// has reports whether m is a member.
+func (s *Set) has(m []byte) bool {
+	switch s.enc {
+	case setHT:
+		return s.ht.Find(bstr(m)) != nil
+	case setListpack:
+		return s.lpIndex(bstr(m)) >= 0
+	}
+	v, ok := parseStrictInt(m)
+	if !ok {
+		return false
+	}
+	_, found := s.intIndex(v)
+	return found
+}
+
+// hasInt reports whether the integer v is a member.
+func (s *Set) hasInt(v int64) bool {
+	if s.enc == setIntset {
+		_, found := s.intIndex(v)
+		return found
+	}
+	var buf [24]byte
+	return s.has(strconv.AppendInt(buf[:0], v, 10))
+}
+
+// setElem is one member as an iteration yields it: an integer for the
+// intset encoding (isInt), else a string.
+type setElem struct {
+	s     string
+	i     int64
+	isInt bool
+}
+
+// each calls fn for every member in the encoding's order (ascending for
+// an intset, insertion order for a listpack) until fn returns false. fn
+// must not change the set.
+func (s *Set) each(fn func(e setElem) bool) {
+	switch s.enc {
+	case setIntset:
+		for _, v := range s.ints {
+			if !fn(setElem{i: v, isInt: true}) {
+				return
+			}
+		}
+	case setListpack:
+		for _, m := range s.lp {
+			if !fn(setElem{s: m}) {
+				return
+			}
+		}
+	default:
+		s.ht.Each(func(n *dict.Node[struct{}]) bool { return fn(setElem{s: n.Key}) })
+	}
+}
+
+// hasElem reports whether the member e (from another set) is in s.
+func (s *Set) hasElem(e setElem) bool {
+	if e.isInt {
+		return s.hasInt(e.i)
+	}
+	return s.has(unsafeBytes(e.s))
+}
+
+// addElem adds the member e (from another set).
+func (s *Set) addElem(e setElem, l setLimits) bool {
+	if e.isInt {
+		return s.addInt(e.i, l)
+	}
+	return s.add(unsafeBytes(e.s), l)
+}
+
+// removeElem removes the member e (from another set).
+func (s *Set) removeElem(e setElem) bool {
+	if e.isInt {
+		if s.enc == setIntset {
+			i, found := s.intIndex(e.i)
+			if found {
+				s.ints = slices.Delete(s.ints, i, i+1)
+			}
+			return found
+		}
+		var buf [24]byte
+		return s.remove(strconv.AppendInt(buf[:0], e.i, 10))
+	}
+	return s.remove(unsafeBytes(e.s))
+}
+
+// random returns a member chosen uniformly (close to it for a hashtable).
+// The set must not be empty.
+func (s *Set) random() setElem {
+	switch s.enc {
+	case setIntset:
+		return setElem{i: s.ints[rand.IntN(len(s.ints))], isInt: true}
+	case setListpack:
+		return setElem{s: s.lp[rand.IntN(len(s.lp))]}
+	}
+	return setElem{s: s.ht.Random().Key}
+}
+
+// popRandom removes and returns a random member. The set must not be
+// empty.
+func (s *Set) popRandom() setElem {
+	switch s.enc {
+	case setIntset:
+		i := rand.IntN(len(s.ints))
+		v := s.ints[i]
+		s.ints = slices.Delete(s.ints, i, i+1)
+		return setElem{i: v, isInt: true}
+	case setListpack:
+		i := rand.IntN(len(s.lp))
+		m := s.lp[i]
+		s.lp = slices.Delete(s.lp, i, i+1)
+		return setElem{s: m}
+	}
+	n := s.ht.Random()
+	s.ht.Delete(n.Key)
+	return setElem{s: n.Key}
+}
+
+// lpSample picks k distinct listpack indexes uniformly, in ascending order
+// (selection sampling, as Valkey's lpNextRandom walks a listpack once),
+// and calls fn for each.
+func lpSample(n, k int, fn func(i int)) {
+	for i := 0; i < n && k > 0; i++ {
+		if rand.IntN(n-i) < k {
+			fn(i)
+			k--
+		}
+	}
+}
+
+// unsafeBytes returns the bytes of s without copying; they must not be
+// modified.
+func unsafeBytes(s string) []byte {
+	if s == "" {
+		return nil
+	}
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
+// toIntsetIfIntegers is Valkey's maybeConvertToIntset for an all-integer
+// set: it becomes an intset when small enough.
+func (s *Set) toIntsetIfIntegers(l setLimits) {
+	if s.enc == setIntset || int64(s.Len()) > l.intsetMax() {
+		return
+	}
+	ints := make([]int64, 0, s.Len())
+	s.each(func(e setElem) bool {
+		v, _ := parseStrictInt(unsafeBytes(e.s))
+		ints = append(ints, v)
+		return true
+	})
+	slices.Sort(ints)
+	s.enc, s.ints, s.lp, s.ht = setIntset, ints, nil, nil
+}

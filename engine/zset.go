@@ -1,0 +1,542 @@
+package engine
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/flect-kv/flect/engine/dict"
+)
+
+// ZSet is a sorted set value: a skiplist with span counts ordered by
+// (score, member) giving O(log n) insert, delete, rank and range by rank,
+// and a dict from member to its skiplist node for O(1) score lookups and
+// ZSCAN's reverse-binary cursor.
+//
+// Small sets report the "listpack" encoding as Valkey's do, and switch to
+// "skiplist" for good once zset-max-listpack-entries or -value is passed.
+// A listpack-encoded set behaves as Valkey's does where a client can see
+// it (ZSCAN replies in one call in score order, ZRANDMEMBER with a large
+// count), while keeping the same O(log n) structure underneath.
+type ZSet struct {
+	zsl      skiplist
+	dict     *dict.Dict[*zNode]
+	listpack bool
+}
+
+// zMaxLevel bounds the skiplist's height (Valkey's ZSKIPLIST_MAXLEVEL).
+const zMaxLevel = 32
+
+// zNode is a skiplist node: a member, its score, the node before it at
+// level 0 and its forward links with the number of nodes each one skips.
+type zNode struct {
+	member string
+	score  float64
+	back   *zNode
+	level  []zLevel
+}
+
+type zLevel struct {
+	next *zNode
+	span int
+}
+
+// skiplist is an order-statistic skiplist sorted by (score, member).
+type skiplist struct {
+	head   *zNode
+	tail   *zNode
+	length int
+	level  int
+}
+
+// NewZSet returns an empty sorted set in the listpack encoding.
+func NewZSet() *ZSet {
+	z := &ZSet{dict: dict.New[*zNode](), listpack: true}
+	// The head's levels grow with the list's height: a small set does
+	// not pay for 32 of them.
+	z.zsl.head = &zNode{level: make([]zLevel, 1, 4)}
+	z.zsl.level = 1
+	return z
+}
+
+// TypeName is "zset".
+func (z *ZSet) TypeName() string { return TypeZSet }
+
+// Encoding is "listpack" or "skiplist".
+func (z *ZSet) Encoding() string {
+	if z.listpack {
+		return "listpack"
+	}
+	return "skiplist"
+}
+
+// Len returns the number of members.
+func (z *ZSet) Len() int { return z.zsl.length }
+
+// Copy returns an independent duplicate with the same encoding.
+func (z *ZSet) Copy() any {
+	n := NewZSet()
+	n.listpack = z.listpack
+	for x := z.zsl.head.level[0].next; x != nil; x = x.level[0].next {
+		n.insert(x.member, x.score)
+	}
+	return n
+}
+
+// MemUsage estimates the set's bytes, sampling at most samples members.
+func (z *ZSet) MemUsage(samples int) int64 {
+	const node = 8 + 16 + 8 + 8 + 24 // header, member, score, back, slice
+	size := int64(64)
+	n := 0
+	var sum int64
+	for x := z.zsl.head.level[0].next; x != nil && (samples <= 0 || n < samples); x = x.level[0].next {
+		sum += AllocSize(node+int64(len(x.level))*16) + AllocSize(int64(len(x.member))) + 48
+		n++
+	}
+	if n > 0 {
+		size += sum * int64(z.zsl.length) / int64(n)
+	}
+	return size + int64(z.dict.Buckets())*8
+}
+
+// Score returns member's score.
+func (z *ZSet) Score(member string) (float64, bool) {
+	if n := z.dict.Find(member); n != nil {
+		return n.Val.score, true
+	}
+	return 0, false
+}
+
+// checkConvert switches a listpack set to skiplist when it has more
+// than maxEntries members or a member longer than maxValue bytes.
+func (z *ZSet) checkConvert(n *Node, memberLen int) {
+	if z.listpack && (int64(z.zsl.length) > n.ZSetMaxListpackEntries() || int64(memberLen) > n.ZSetMaxListpackValue()) {
+		z.listpack = false
+	}
+}
+
+// newZSetFor returns an empty set in the encoding Valkey's zsetTypeCreate
+// picks for size members of at most maxLen bytes.
+func newZSetFor(n *Node, size, maxLen int) *ZSet {
+	z := NewZSet()
+	if int64(size) > n.ZSetMaxListpackEntries() || int64(maxLen) > n.ZSetMaxListpackValue() {
+		z.listpack = false
+	}
+	return z
+}
+
+// insert adds a member that is not in the set. member is copied. A
+// listpack stores -0 as 0, as Valkey's does.
+func (z *ZSet) insert(member string, score float64) *zNode {
+	if z.listpack && score == 0 {
+		score = 0
+	}
+	dn, _ := z.dict.Upsert(member)
+	x := z.zsl.insert(dn.Key, score)
+	dn.Val = x
+	return x
+}
+
+// remove deletes member and reports whether it was present.
+func (z *ZSet) remove(member string) bool {
+	dn := z.dict.Delete(member)
+	if dn == nil {
+		return false
+	}
+	z.zsl.delete(dn.Val.score, dn.Val.member)
+	return true
+}
+
+// setScore changes the score of an existing node, returning the node now
+// holding the member.
+func (z *ZSet) setScore(x *zNode, score float64) {
+	zsl := &z.zsl
+	if z.listpack && score == 0 {
+		score = 0
+	}
+	// Stays in place when still ordered between its neighbours.
+	if (x.back == nil || zless(x.back.score, x.back.member, score, x.member)) &&
+		(x.level[0].next == nil || zless(score, x.member, x.level[0].next.score, x.level[0].next.member)) {
+		x.score = score
+		return
+	}
+	dn := z.dict.Find(x.member)
+	zsl.delete(x.score, x.member)
+	dn.Val = zsl.insert(dn.Key, score)
+}
+
+// zless reports whether (s1, m1) sorts before (s2, m2).
+func zless(s1 float64, m1 string, s2 float64, m2 string) bool {
+	return s1 < s2 || (s1 == s2 && m1 < m2)
+}
+
+func randomLevel() int {
+	l := 1
+	for l < zMaxLevel && rand.Uint32()&0xffff < 0xffff/4 {
+		l++
+	}
+	return l
+}
+
+func (zsl *skiplist) insert(member string, score float64) *zNode {
+	var update [zMaxLevel]*zNode
+	var rank [zMaxLevel]int
+	x := zsl.head
+	for i := zsl.level - 1; i >= 0; i-- {
+		if i < zsl.level-1 {
+			rank[i] = rank[i+1]
+		}
+		for x.level[i].next != nil && zless(x.level[i].next.score, x.level[i].next.member, score, member) {
+			rank[i] += x.level[i].span
+			x = x.level[i].next
+		}
+		update[i] = x
+	}
+	lvl := randomLevel()
+	if lvl > zsl.level {
+		for len(zsl.head.level) < lvl {
+			zsl.head.level = append(zsl.head.level, zLevel{})
+		}
+		for i := zsl.level; i < lvl; i++ {
+			rank[i] = 0
+			update[i] = zsl.head
+			update[i].level[i].span = zsl.length
+		}
+		zsl.level = lvl
+	}
+	n := &zNode{member: member, score: score, level: make([]zLevel, lvl)}
+	for i := 0; i < lvl; i++ {
+		n.level[i].next = update[i].level[i].next
+		update[i].level[i].next = n
+		n.level[i].span = update[i].level[i].span - (rank[0] - rank[i])
+		update[i].level[i].span = rank[0] - rank[i] + 1
+	}
+	for i := lvl; i < zsl.level; i++ {
+		update[i].level[i].span++
+	}
+	if update[0] != zsl.head {
+		n.back = update[0]
+	}
+	if n.level[0].next != nil {
+		n.level[0].next.back = n
+	} else {
+		zsl.tail = n
+	}
+	zsl.length++
+	return n
+}
+
+func (zsl *skiplist) unlink(x *zNode, update *[zMaxLevel]*zNode) {
+	for i := 0; i < zsl.level; i++ {
+		if update[i].level[i].next == x {
+			update[i].level[i].span += x.level[i].span - 1
+			update[i].level[i].next = x.level[i].next
+		} else {
+			update[i].level[i].span--
+		}
+	}
+	if x.level[0].next != nil {
+		x.level[0].next.back = x.back
+	} else {
+		zsl.tail = x.back
+	}
+	for zsl.level > 1 && zsl.head.level[zsl.level-1].next == nil {
+		zsl.level--
+	}
+	zsl.length--
+}
+
+func (zsl *skiplist) delete(score float64, member string) bool {
+	var update [zMaxLevel]*zNode
+	x := zsl.head
+	for i := zsl.level - 1; i >= 0; i-- {
+		for x.level[i].next != nil && zless(x.level[i].next.score, x.level[i].next.member, score, member) {
+			x = x.level[i].next
+		}
+		update[i] = x
+	}
+	x = x.level[0].next
+	if x != nil && x.score == score && x.member == member {
+		zsl.unlink(x, &update)
+		return true
+	}
+	return false
+}
+
+// rank returns the 1-based rank of (score, member), 0 when absent.
+func (zsl *skiplist) rank(score float64, member string) int {
+	r := 0
+	x := zsl.head
+	for i := zsl.level - 1; i >= 0; i-- {
+		for x.level[i].next != nil && !zless(score, member, x.level[i].next.score, x.level[i].next.member) {
+			r += x.level[i].span
+			x = x.level[i].next
+		}
+		if x != zsl.head && x.member == member {
+			return r
+		}
+	}
+	return 0
+}
+
+// byRank returns the node at the 1-based rank, nil when out of range.
+func (zsl *skiplist) byRank(rank int) *zNode {
+	if rank < 1 || rank > zsl.length {
+		return nil
+	}
+	t := 0
+	x := zsl.head
+	for i := zsl.level - 1; i >= 0; i-- {
+		for x.level[i].next != nil && t+x.level[i].span <= rank {
+			t += x.level[i].span
+			x = x.level[i].next
+		}
+		if t == rank {
+			return x
+		}
+	}
+	return nil
+}
+
+// scoreRange is a parsed score interval.
+type scoreRange struct {
+	min, max     float64
+	minex, maxex bool
+}
+
+func (r *scoreRange) gteMin(v float64) bool {
+	if r.minex {
+		return v > r.min
+	}
+	return v >= r.min
+}
+
+func (r *scoreRange) lteMax(v float64) bool {
+	if r.maxex {
+		return v < r.max
+	}
+	return v <= r.max
+}
+
+func (r *scoreRange) empty() bool {
+	return r.min > r.max || (r.min == r.max && (r.minex || r.maxex))
+}
+
+// firstInScore returns the first node within r, or nil.
+func (zsl *skiplist) firstInScore(r *scoreRange) *zNode {
+	if r.empty() {
+		return nil
+	}
+	x := zsl.head
+	for i := zsl.level - 1; i >= 0; i-- {
+		for x.level[i].next != nil && !r.gteMin(x.level[i].next.score) {
+			x = x.level[i].next
+		}
+	}
+	x = x.level[0].next
+	if x == nil || !r.lteMax(x.score) {
+		return nil
+	}
+	return x
+}
+
+// lastInScore returns the last node within r, or nil.
+func (zsl *skiplist) lastInScore(r *scoreRange) *zNode {
+	if r.empty() {
+		return nil
+	}
+	x := zsl.head
+	for i := zsl.level - 1; i >= 0; i-- {
+		for x.level[i].next != nil && r.lteMax(x.level[i].next.score) {
+			x = x.level[i].next
+		}
+	}
+	if x == zsl.head || !r.gteMin(x.score) {
+		return nil
+	}
+	return x
+}
+
+// lexRange is a parsed member interval; minInf is "-", maxInf "+", and
+// the opposite infinities make the range empty.
+type lexRange struct {
+	min, max       string
+	minex, maxex   bool
+	minInf, maxInf int // -1 for "-", +1 for "+", 0 for a string
+}
+
+// cmpLexBound compares member with a bound (inf -1, +1, or s).
+func cmpLexBound(member string, inf int, s string) int {
+	if inf != 0 {
+		return -inf
+	}
+	return strings.Compare(member, s)
+}
+
+func (r *lexRange) gteMin(m string) bool {
+	c := cmpLexBound(m, r.minInf, r.min)
+	if r.minex {
+		return c > 0
+	}
+	return c >= 0
+}
+
+func (r *lexRange) lteMax(m string) bool {
+	c := cmpLexBound(m, r.maxInf, r.max)
+	if r.maxex {
+		return c < 0
+	}
+	return c <= 0
+}
+
+func (r *lexRange) empty() bool {
+	// Compare the bounds themselves, as Valkey's zslIsInLexRange does.
+	var c int
+	switch {
+	case r.minInf == -1 || r.maxInf == 1:
+		return false
+	case r.minInf == 1 || r.maxInf == -1:
+		return true
+	default:
+		c = strings.Compare(r.min, r.max)
+	}
+	return c > 0 || (c == 0 && (r.minex || r.maxex))
+}
+
+// lexInRange is Valkey's zslIsInLexRange: the range is not empty and
+// overlaps the span from the first to the last member.
+func (zsl *skiplist) lexInRange(r *lexRange) bool {
+	if r.empty() || zsl.length == 0 {
+		return false
+	}
+	return r.gteMin(zsl.tail.member) && r.lteMax(zsl.first().member)
+}
+
+// firstInLex returns the first node within r, or nil. A listpack set is
+// scanned linearly as Valkey scans a listpack (the result differs from a
+// skiplist descent only when scores differ, where Valkey leaves it
+// unspecified).
+func (z *ZSet) firstInLex(r *lexRange) *zNode {
+	if !z.listpack {
+		return z.zsl.firstInLex(r)
+	}
+	if !z.zsl.lexInRange(r) {
+		return nil
+	}
+	for x := z.zsl.first(); x != nil; x = x.next() {
+		if r.gteMin(x.member) {
+			if !r.lteMax(x.member) {
+				return nil
+			}
+			return x
+		}
+	}
+	return nil
+}
+
+// lastInLex returns the last node within r, or nil.
+func (z *ZSet) lastInLex(r *lexRange) *zNode {
+	if !z.listpack {
+		return z.zsl.lastInLex(r)
+	}
+	if !z.zsl.lexInRange(r) {
+		return nil
+	}
+	for x := z.zsl.last(); x != nil; x = x.prev() {
+		if r.lteMax(x.member) {
+			if !r.gteMin(x.member) {
+				return nil
+			}
+			return x
+		}
+	}
+	return nil
+}
+
+func (zsl *skiplist) firstInLex(r *lexRange) *zNode {
+	if !zsl.lexInRange(r) {
+		return nil
+	}
+	x := zsl.head
+	for i := zsl.level - 1; i >= 0; i-- {
+		for x.level[i].next != nil && !r.gteMin(x.level[i].next.member) {
+			x = x.level[i].next
+		}
+	}
+	x = x.level[0].next
+	if x == nil || !r.lteMax(x.member) {
+		return nil
+	}
+	return x
+}
+
+func (zsl *skiplist) lastInLex(r *lexRange) *zNode {
+	if !zsl.lexInRange(r) {
+		return nil
+	}
+	x := zsl.head
+	for i := zsl.level - 1; i >= 0; i-- {
+		for x.level[i].next != nil && r.lteMax(x.level[i].next.member) {
+			x = x.level[i].next
+		}
+	}
+	if x == zsl.head || !r.gteMin(x.member) {
+		return nil
+	}
+	return x
+}
+
+// first returns the lowest node, last the highest; nil when empty.
+func (zsl *skiplist) first() *zNode { return zsl.head.level[0].next }
+func (zsl *skiplist) last() *zNode  { return zsl.tail }
+
+// prev and next step through the list.
+func (x *zNode) next() *zNode { return x.level[0].next }
+func (x *zNode) prev() *zNode { return x.back }
+
+// zaddFlags are ZADD's options.
+type zaddFlags struct {
+	nx, xx, gt, lt, incr bool
+}
+
+// zaddResult says what add did.
+type zaddResult int
+
+const (
+	zaddNop zaddResult = iota
+	zaddAdded
+	zaddUpdated
+	zaddSame // present, score unchanged
+	zaddNaN
+)
+
+// add applies one ZADD element; score is the new score (or increment) and
+// the returned score the member's score afterwards.
+func (z *ZSet) add(n *Node, member []byte, score float64, f zaddFlags) (zaddResult, float64) {
+	if dn := z.dict.Find(bstr(member)); dn != nil {
+		if f.nx {
+			return zaddNop, dn.Val.score
+		}
+		cur := dn.Val.score
+		if f.incr {
+			score += cur
+			if math.IsNaN(score) {
+				return zaddNaN, 0
+			}
+		}
+		if (f.lt && score >= cur) || (f.gt && score <= cur) {
+			return zaddNop, cur
+		}
+		if score != cur {
+			z.setScore(dn.Val, score)
+			return zaddUpdated, score
+		}
+		return zaddSame, score
+	}
+	if f.xx {
+		return zaddNop, 0
+	}
+	z.insert(bstr(member), score)
+	z.checkConvert(n, len(member))
+	return zaddAdded, score
+}

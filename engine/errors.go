@@ -206,3 +206,6 @@ const (
 	ErrListNumKeys        = "ERR numkeys should be greater than 0"
 	ErrListCount          = "ERR count should be greater than 0"
 )
+
+// ErrSortScore is SORT's error for a weight that is not a number.
+const ErrSortScore = "ERR One or more scores can't be converted into double"

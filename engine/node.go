@@ -164,4 +164,5 @@ var dataCommandGroups = [][]*Command{
 	setCommands,
 	zsetCommands,
 	zsetOpCommands,
+	sortCommands,
 }

@@ -6,7 +6,8 @@
 # that both see the same machine noise. Both servers are stopped on exit.
 #
 # Environment:
-#   BENCH_TESTS    redis-benchmark tests (default set,get,incr,mset)
+#   BENCH_TESTS    redis-benchmark tests (default set,get,incr,mset; collection rows such as
+#                  lpush,rpop,sadd,spop,hset,zadd,zpopmin work too: lrange_* need a smaller BENCH_N16)
 #   BENCH_CLIENTS  parallel connections (default 50)
 #   BENCH_N1       requests per run without pipelining (default 100000)
 #   BENCH_N16      requests per run with -P 16 (default 1000000)

@@ -125,17 +125,15 @@ const (
 
 // Hash errors.
 const (
-	ErrHashNotInt     = "ERR hash value is not an integer"
-	ErrHashNotFloat   = "ERR hash value is not a float"
-	ErrHashIncrNaN    = "ERR value is NaN or Infinity"
-	ErrHashValueRange = "ERR value is out of range"
-	ErrHashCountRange = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	ErrHashNotInt   = "ERR hash value is not an integer"
+	ErrHashNotFloat = "ERR hash value is not a float"
+	ErrHashIncrNaN  = "ERR value is NaN or Infinity"
 )
 
 // Set errors.
 const (
 	ErrMustBePositive  = "ERR value is out of range, must be positive"
-	ErrRandCountRange  = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	ErrLongRange       = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
 	ErrValueOutOfRange = "ERR value is out of range"
 	ErrNumKeysPositive = "ERR numkeys should be greater than 0"
 	ErrNumKeysTooMany  = "ERR Number of keys can't be greater than number of args"
@@ -180,15 +178,10 @@ const (
 	ErrZScoreNaN      = "ERR resulting score is not a number (NaN)"
 	ErrZMinMaxFloat   = "ERR min or max is not a float"
 	ErrZMinMaxLex     = "ERR min or max not valid string range item"
-	ErrZPositive      = "ERR value is out of range, must be positive"
-	ErrZNumkeys       = "ERR numkeys should be greater than 0"
-	ErrZCount         = "ERR count should be greater than 0"
-	ErrZOutOfRange    = "ERR value is out of range"
+	ErrCountPositive  = "ERR count should be greater than 0"
 	ErrZLimitRank     = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
 	ErrZWithScoresLex = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
 	ErrZWeightFloat   = "ERR weight value is not a float"
-	ErrZLimitNegative = "ERR LIMIT can't be negative"
-	ErrZLongRange     = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
 )
 
 // ErrZSetopKeys is the set operations' error for a numkeys below 1.
@@ -198,13 +191,9 @@ func ErrZSetopKeys(fullname string) string {
 
 // List errors.
 const (
-	ErrListMustBePositive = "ERR value is out of range, must be positive"
-	ErrListLongRange      = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
 	ErrLPosRankZero       = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
 	ErrLPosCountNegative  = "ERR COUNT can't be negative"
 	ErrLPosMaxlenNegative = "ERR MAXLEN can't be negative"
-	ErrListNumKeys        = "ERR numkeys should be greater than 0"
-	ErrListCount          = "ERR count should be greater than 0"
 )
 
 // ErrSortScore is SORT's error for a weight that is not a number.

@@ -32,7 +32,7 @@ func cmdHRandField(c *Ctx) {
 			return
 		}
 		if l < -math.MaxInt64 {
-			c.Error(ErrHashCountRange)
+			c.Error(ErrLongRange)
 			return
 		}
 		withValues := false
@@ -43,7 +43,7 @@ func cmdHRandField(c *Ctx) {
 		if len(c.Args) == 4 {
 			withValues = true
 			if l < -math.MaxInt64/2 || l > math.MaxInt64/2 {
-				c.Error(ErrHashValueRange)
+				c.Error(ErrValueOutOfRange)
 				return
 			}
 		}
@@ -100,7 +100,7 @@ func (c *Ctx) hashRandWithCount(l int64, withValues bool) {
 			count = -l
 		}
 		if count > hashRandMaxReply {
-			c.Error(ErrHashValueRange)
+			c.Error(ErrValueOutOfRange)
 			return
 		}
 		c.hashRandArray(count, withValues)

@@ -165,8 +165,8 @@ func TestHashRandField(t *testing.T) {
 	k := newKT(t)
 	k.is("$-1\r\n", "HRANDFIELD", "nokey")
 	k.is("*0\r\n", "HRANDFIELD", "nokey", "3")
-	k.is(errReply(ErrHashCountRange), "HRANDFIELD", "h", "-9223372036854775808")
-	k.is(errReply(ErrHashValueRange), "HRANDFIELD", "h", "-9223372036854775807", "WITHVALUES")
+	k.is(errReply(ErrLongRange), "HRANDFIELD", "h", "-9223372036854775808")
+	k.is(errReply(ErrValueOutOfRange), "HRANDFIELD", "h", "-9223372036854775807", "WITHVALUES")
 	k.is(errReply(ErrSyntax), "HRANDFIELD", "h", "1", "WITHVALUE")
 	k.is(errReply(ErrSyntax), "HRANDFIELD", "h", "1", "WITHVALUES", "x")
 	for _, size := range []int{5, 300, 2000} {
@@ -202,7 +202,7 @@ func TestHashRandField(t *testing.T) {
 	k.is(intReply(1), "HSET", "one", "f", "v")
 	k.is("*6\r\n$1\r\nf\r\n$1\r\nv\r\n$1\r\nf\r\n$1\r\nv\r\n$1\r\nf\r\n$1\r\nv\r\n", "HRANDFIELD", "one", "-3", "WITHVALUES")
 	// An absurd negative count is refused rather than built.
-	k.is(errReply(ErrHashValueRange), "HRANDFIELD", "one", "-9223372036854775807")
+	k.is(errReply(ErrValueOutOfRange), "HRANDFIELD", "one", "-9223372036854775807")
 }
 
 func TestHashScan(t *testing.T) {

@@ -149,7 +149,7 @@ func (c *Ctx) popCmd(head bool) {
 	var count int64
 	if hasCount {
 		var ok bool
-		if count, ok = c.positiveArg(c.Args[2], ErrListMustBePositive); !ok {
+		if count, ok = c.positiveArg(c.Args[2], ErrMustBePositive); !ok {
 			return
 		}
 	}
@@ -329,7 +329,7 @@ func cmdLRem(c *Ctx) {
 		return
 	}
 	if toRemove < minLongPlusOne {
-		c.Error(ErrListLongRange)
+		c.Error(ErrLongRange)
 		return
 	}
 	l, e, ok := c.lookupList(c.Args[1], true)
@@ -395,7 +395,7 @@ func cmdLPos(c *Ctx) {
 				return
 			}
 			if v < minLongPlusOne {
-				c.Error(ErrListLongRange)
+				c.Error(ErrLongRange)
 				return
 			}
 			if v == 0 {
@@ -557,7 +557,7 @@ func lmpopKeys(args [][]byte) []int {
 func cmdLMPop(c *Ctx) {
 	numkeys, ok := parseStrictInt(c.Args[1])
 	if !ok || numkeys < 1 {
-		c.Error(ErrListNumKeys)
+		c.Error(ErrNumKeysPositive)
 		return
 	}
 	whereIdx := 2 + numkeys
@@ -575,7 +575,7 @@ func cmdLMPop(c *Ctx) {
 			j++
 			v, ok := parseStrictInt(c.Args[j])
 			if !ok || v < 1 {
-				c.Error(ErrListCount)
+				c.Error(ErrCountPositive)
 				return
 			}
 			count = v

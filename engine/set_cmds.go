@@ -354,7 +354,7 @@ func srandMemberCount(c *Ctx) {
 		return
 	}
 	if l == math.MinInt64 {
-		c.Error(ErrRandCountRange)
+		c.Error(ErrLongRange)
 		return
 	}
 	count, uniq := l, true

@@ -360,7 +360,7 @@ func TestSetRESP3AndLimits(t *testing.T) {
 	k.is("_\r\n", "SRANDMEMBER", "nokey")
 	k.is("*2\r\n$1\r\n1\r\n$1\r\n2\r\n", "SRANDMEMBER", "s", "2")
 	k.is("-"+ErrValueOutOfRange+"\r\n", "SRANDMEMBER", "s", "-100000000")
-	k.is("-"+ErrRandCountRange+"\r\n", "SRANDMEMBER", "s", "-9223372036854775808")
+	k.is("-"+ErrLongRange+"\r\n", "SRANDMEMBER", "s", "-9223372036854775808")
 	k.is("-"+ErrMustBePositive+"\r\n", "SPOP", "s", "x")
 	k.is("~2\r\n$1\r\n1\r\n$1\r\n2\r\n", "SPOP", "s", "2")
 }

@@ -629,7 +629,7 @@ func zpopMinMax(c *Ctx, max bool) {
 	if len(c.Args) == 3 {
 		n, ok := parseStrictInt(c.Args[2])
 		if !ok || n < 0 {
-			c.Error(ErrZPositive)
+			c.Error(ErrMustBePositive)
 			return
 		}
 		count = n
@@ -694,7 +694,7 @@ func zpopGeneric(c *Ctx, keys [][]byte, max, emitKey bool, count int64, nested b
 func cmdZMPop(c *Ctx) {
 	numkeys, ok := parseStrictInt(c.Args[1])
 	if !ok || numkeys < 1 {
-		c.Error(ErrZNumkeys)
+		c.Error(ErrNumKeysPositive)
 		return
 	}
 	if numkeys >= int64(len(c.Args)) {
@@ -721,7 +721,7 @@ func cmdZMPop(c *Ctx) {
 			j++
 			n, ok := parseStrictInt(c.Args[j])
 			if !ok || n < 1 {
-				c.Error(ErrZCount)
+				c.Error(ErrCountPositive)
 				return
 			}
 			count = n

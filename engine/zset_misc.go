@@ -30,7 +30,7 @@ func cmdZRandMember(c *Ctx) {
 			return
 		}
 		if l == math.MinInt64 {
-			c.Error(ErrZLongRange)
+			c.Error(ErrLongRange)
 			return
 		}
 		withScores := false
@@ -41,7 +41,7 @@ func cmdZRandMember(c *Ctx) {
 		if len(c.Args) == 4 {
 			withScores = true
 			if l < -math.MaxInt64/2 || l > math.MaxInt64/2 {
-				c.Error(ErrZOutOfRange)
+				c.Error(ErrValueOutOfRange)
 				return
 			}
 		}
@@ -91,7 +91,7 @@ func zrandWithCount(c *Ctx, l int64, withScores bool) {
 	// Repetitions allowed (or a single pick): independent draws.
 	if !uniq || count == 1 {
 		if count > zrandMaxReply {
-			c.Error(ErrZOutOfRange)
+			c.Error(ErrValueOutOfRange)
 			return
 		}
 		header(count)

@@ -185,7 +185,7 @@ func zsetOpGeneric(c *Ctx, dst []byte, numIdx int, op zsetOp, cardOnly bool) {
 		case cardOnly && remaining >= 2 && optIs(a, "limit"):
 			n, ok := parseStrictInt(args[j+1])
 			if !ok || n < 0 {
-				c.Error(ErrZLimitNegative)
+				c.Error(ErrLimitNegative)
 				return
 			}
 			limit = n

@@ -215,11 +215,7 @@ func clampRange(start, end int64, n int) (s, e int, empty bool) {
 }
 
 func cmdLRange(c *Ctx) {
-	start, ok := c.intArg(c.Args[2])
-	if !ok {
-		return
-	}
-	end, ok := c.intArg(c.Args[3])
+	start, end, ok := c.rangeArgs()
 	if !ok {
 		return
 	}
@@ -349,11 +345,7 @@ func cmdLRem(c *Ctx) {
 }
 
 func cmdLTrim(c *Ctx) {
-	start, ok := c.intArg(c.Args[2])
-	if !ok {
-		return
-	}
-	end, ok := c.intArg(c.Args[3])
+	start, end, ok := c.rangeArgs()
 	if !ok {
 		return
 	}

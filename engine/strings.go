@@ -336,6 +336,16 @@ func cmdMSetNX(c *Ctx) {
 	c.R.Int(1)
 }
 
+// rangeArgs parses the start and end arguments (argv 2 and 3) of GETRANGE,
+// LRANGE and LTRIM, replying ErrNotInt for the first bad one.
+func (c *Ctx) rangeArgs() (start, end int64, ok bool) {
+	if start, ok = c.intArg(c.Args[2]); !ok {
+		return 0, 0, false
+	}
+	end, ok = c.intArg(c.Args[3])
+	return start, end, ok
+}
+
 // intArg parses an integer argument as Valkey's getLongLongFromObject does,
 // replying ErrNotInt when it is not one.
 func (c *Ctx) intArg(b []byte) (int64, bool) {

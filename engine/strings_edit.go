@@ -104,11 +104,7 @@ func cmdStrlen(c *Ctx) {
 
 // cmdGetRange is GETRANGE and its old name SUBSTR.
 func cmdGetRange(c *Ctx) {
-	start, ok := c.intArg(c.Args[2])
-	if !ok {
-		return
-	}
-	end, ok := c.intArg(c.Args[3])
+	start, end, ok := c.rangeArgs()
 	if !ok {
 		return
 	}

@@ -17,8 +17,13 @@ const (
 	ErrBitValue        = "ERR bit is not an integer or out of range"
 	ErrStringTooLong   = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
 	ErrTimeoutNegative = "ERR timeout is negative"
-	ErrOutOfRange      = "ERR index out of range"
-	ErrInternal        = "ERR internal error while executing the command"
+	// ErrTimeoutNotFloat, ErrTimeoutNotInteger and ErrTimeoutOutOfRange
+	// reject a blocking command's timeout.
+	ErrTimeoutNotFloat   = "ERR timeout is not a float or out of range"
+	ErrTimeoutNotInteger = "ERR timeout is not an integer or out of range"
+	ErrTimeoutOutOfRange = "ERR timeout is out of range"
+	ErrOutOfRange        = "ERR index out of range"
+	ErrInternal          = "ERR internal error while executing the command"
 
 	// String and bitmap commands.
 	ErrDecrOverflow     = "ERR decrement would overflow"

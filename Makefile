@@ -13,7 +13,9 @@ RACE_PKGS := ./engine/... ./resp/...
 OTHER_PKGS = $(shell $(GO) list ./... | grep -Ev '/(engine|resp)(/|$$)')
 
 # Fuzz targets, as package:FuzzName; each runs FUZZTIME in `make fuzz`.
-FUZZ_TARGETS := ./resp:FuzzReader ./resp:FuzzParseLen
+FUZZ_TARGETS := ./resp:FuzzReader ./resp:FuzzParseLen ./engine:FuzzParseDouble ./engine:FuzzParseLongDouble \
+                ./engine:FuzzStringCommands ./engine:FuzzHLLSparse ./engine:FuzzHLLCommands \
+                ./engine:FuzzOutputBufferLimits
 FUZZTIME     ?= 30s
 # A hung test fails the run (with every goroutine's stack) instead of
 # stalling CI; the whole suite takes well under a minute.
@@ -22,10 +24,10 @@ TEST_TIMEOUT ?= 4m
 STATICCHECK_VERSION ?= v0.8.2
 IMAGE ?= flect:$(VERSION)
 
-.PHONY: help build run test race compat bench fuzz lint readme docker clean
+.PHONY: help build run test race compat bench bench-large fuzz lint readme docker clean
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 build: ## build bin/flect (static, version from git)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/flect
@@ -45,6 +47,9 @@ compat: ## differential tests against redis-server (FLECT_COMPAT_FILE=strings fo
 
 bench: ## redis-benchmark against flect and redis-server side by side
 	./scripts/bench.sh
+
+bench-large: ## latencies on a million-member sorted set and list, flect and redis-server side by side
+	./scripts/bench-large.sh
 
 fuzz: ## run each fuzz target for FUZZTIME (default 30s)
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -210,6 +210,10 @@ func (c *Ctx) bitfield(readOnly bool) {
 			}
 		}
 	}
+	if changes != 0 {
+		c.Modified(c.Args[1])
+		c.Notify(NotifyString, "setbit", c.Args[1])
+	}
 	if created {
 		// Creating the key counted one change; Valkey counts only the
 		// writes that happened (none when every write failed).

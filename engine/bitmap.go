@@ -89,6 +89,8 @@ func cmdSetBit(c *Ctx) {
 		} else {
 			s.B[i] &^= mask
 		}
+		c.Modified(c.Args[1])
+		c.Notify(NotifyString, "setbit", c.Args[1])
 		if !created { // creation counted the one change already
 			c.Dirty(1)
 		}
@@ -425,7 +427,10 @@ func cmdBitOp(c *Ctx) {
 	}
 	dest := c.Args[2]
 	if maxLen == 0 {
-		c.Delete(dest)
+		if c.Delete(dest) {
+			c.Modified(dest)
+			c.Notify(NotifyGeneric, "del", dest)
+		}
 		c.R.Int(0)
 		return
 	}
@@ -457,5 +462,7 @@ func cmdBitOp(c *Ctx) {
 		}
 	}
 	c.SetValue(dest, &Str{B: res, Raw: true}, false)
+	c.Modified(dest)
+	c.Notify(NotifyString, "set", dest)
 	c.R.Int(int64(maxLen))
 }

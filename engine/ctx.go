@@ -19,6 +19,8 @@ type Client struct {
 	NoTouch bool
 	// NoEvict is CLIENT NO-EVICT.
 	NoEvict bool
+	// Watch is the client's WATCHed keys (nil until it watches).
+	Watch *WatchSet
 }
 
 // Session is the front end's connection object as the engine sees it.
@@ -53,6 +55,13 @@ type Ctx struct {
 	// the previous command's End within a pipelined batch) for the next
 	// Call only; zero means now.
 	Start, End time.Duration
+
+	// NoBlock makes blocking commands behave as if their timeout had
+	// passed at once (inside MULTI/EXEC and scripts).
+	NoBlock bool
+	// blocked is the waiter the command parked its client on; reproc is
+	// the waiter whose command is running again.
+	blocked, reproc *Waiter
 
 	now   time.Time
 	nowMs int64
@@ -91,17 +100,28 @@ func (n *Node) Call(c *Ctx) {
 	c.DB = ns.dbs[cl.DB]
 	n.startClock(c)
 	cmd := c.Cmd
+	c.blocked = nil
 	switch {
 	case cmd.Flags&NoKeyspace != 0:
 		cmd.Run(c)
-	case cmd.Flags&Exclusive != 0:
-		callExclusive(ns, c)
+	case cmd.Flags&Exclusive != 0 || cmd.Flags&Write != 0 && ns.blocking.clients.Load() > 0:
+		// While clients are blocked, a write that readies a key serves
+		// them before anyone else sees the key.
+		n.callExclusive(ns, c)
 	case cmd.Flags&SelfLocking != 0:
 		callShared(ns, c)
 	default:
 		callKeys(ns, c)
 	}
+	if ns.blocking.pending.Load() {
+		ns.mu.Lock()
+		n.serveBlocked(ns)
+		ns.mu.Unlock()
+	}
 	n.stopClock(c)
+	if c.blocked != nil {
+		return // counted when it is served or times out
+	}
 	cmd.stats.Calls.Add(1)
 	cmd.stats.Usec.Add(c.Usec)
 	ns.Stats.Commands.Add(1)
@@ -111,6 +131,7 @@ func (n *Node) Call(c *Ctx) {
 // exclusively (inside EXEC or a script): no further locks are taken.
 func (n *Node) CallLocked(c *Ctx) {
 	c.Node = n
+	c.blocked = nil
 	c.DB = c.Client.NS.dbs[c.Client.DB]
 	n.startClock(c)
 	c.Cmd.Run(c)
@@ -154,10 +175,13 @@ func (n *Node) syncWall() {
 	n.wallOffset.Store(time.Now().UnixNano() - int64(n.Mono()))
 }
 
-func callExclusive(ns *Namespace, c *Ctx) {
+func (n *Node) callExclusive(ns *Namespace, c *Ctx) {
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
 	c.Cmd.Run(c)
+	if ns.blocking.pending.Load() {
+		n.serveBlocked(ns)
+	}
 }
 
 func callShared(ns *Namespace, c *Ctx) {

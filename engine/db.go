@@ -3,6 +3,11 @@ package engine
 // Key access for command handlers. Every method requires the key's shard
 // lock (held by the dispatcher for the command's declared keys) or the
 // namespace's exclusive lock.
+//
+// Keyspace events: these methods publish those Valkey's lower layers do (a
+// new key's "new", a lazily expired key's "expired", a read miss's
+// "keymiss"); the command itself calls Notify and Modified for its own
+// changes (a write, a deletion), where Valkey's command does.
 
 // Lookup returns the live entry for key for a read: it counts a keyspace
 // hit or miss and touches the key's access time unless the client asked
@@ -10,6 +15,7 @@ package engine
 func (c *Ctx) Lookup(key []byte) *Entry {
 	e := c.DB.find(bstr(key), c.nowMs)
 	if e == nil {
+		c.DB.notify(NotifyKeyMiss, "keymiss", bstr(key))
 		c.Client.NS.Stats.KeyspaceMisses.Add(1)
 		return nil
 	}
@@ -26,6 +32,7 @@ func (c *Ctx) Lookup(key []byte) *Entry {
 func (c *Ctx) LookupNoTouch(key []byte) *Entry {
 	e := c.DB.find(bstr(key), c.nowMs)
 	if e == nil {
+		c.DB.notify(NotifyKeyMiss, "keymiss", bstr(key))
 		c.Client.NS.Stats.KeyspaceMisses.Add(1)
 		return nil
 	}
@@ -67,6 +74,7 @@ func (c *Ctx) Delete(key []byte) bool {
 	}
 	db.removeEntry(db.shardFor(k), e)
 	c.Dirty(1)
+	db.ns.blocking.signal(db.index, k)
 	return true
 }
 
@@ -86,8 +94,11 @@ func (db *DB) set(k string, val any, keepTTL bool, now int64) *Entry {
 	if e == nil {
 		return db.add(s, k, val, now)
 	}
+	db.data.untrackStored(e)
 	e.Val.val = val
+	db.data.trackStored(e)
 	db.overwritten(s, e, keepTTL, now)
+	db.ns.blocking.signal(db.index, k)
 	return e
 }
 
@@ -99,6 +110,7 @@ func (db *DB) setString(k string, b []byte, keepTTL bool, now int64) *Entry {
 	if e == nil {
 		return db.add(s, k, newStringValue(b), now)
 	}
+	db.data.untrackStored(e)
 	if str, ok := e.Val.val.(*Str); ok && cap(str.B) >= len(b) && cap(str.B) <= max(64, 2*len(b)) {
 		if n, isInt := parseStrictInt(b); isInt {
 			e.Val.val = boxInt(n)
@@ -121,6 +133,7 @@ func (db *DB) findLive(k string, now int64) (*shard, *Entry) {
 	if e != nil && e.Val.expire != 0 && e.Val.expire < now {
 		db.removeEntry(s, e)
 		db.ns.Stats.ExpiredKeys.Add(1)
+		db.expiredKey(k)
 		e = nil
 	}
 	return s, e
@@ -129,7 +142,10 @@ func (db *DB) findLive(k string, now int64) (*shard, *Entry) {
 // add stores a new key in shard s.
 func (db *DB) add(s *shard, k string, val any, now int64) *Entry {
 	e := s.keys.Add(k, item{val: val, lru: db.ns.node.initLRU(now)})
+	db.data.trackStored(e)
 	db.ns.Stats.Dirty.Add(1)
+	db.notify(NotifyNew, "new", e.Key)
+	db.ns.blocking.signal(db.index, k)
 	return e
 }
 

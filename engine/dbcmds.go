@@ -33,7 +33,9 @@ func (db *DB) flush() int {
 	for i := range db.data.shards {
 		n += db.data.shards[i].keys.Len()
 	}
+	db.touchAllWatched(nil, db.ns.node.nowMs())
 	db.data = newDBData()
+	db.ns.blocking.signalDB(db.index)
 	return n
 }
 
@@ -81,7 +83,11 @@ func cmdSwapDB(c *Ctx) {
 	}
 	if id1 != id2 {
 		a, b := ns.dbs[id1], ns.dbs[id2]
+		a.touchAllWatched(b.data, c.nowMs)
+		b.touchAllWatched(a.data, c.nowMs)
 		a.data, b.data = b.data, a.data
+		ns.blocking.signalDB(a.index)
+		ns.blocking.signalDB(b.index)
 	}
 	c.Dirty(1)
 	c.OK()

@@ -203,3 +203,153 @@ const (
 
 // ErrSortScore is SORT's error for a weight that is not a number.
 const ErrSortScore = "ERR One or more scores can't be converted into double"
+
+// Stream errors.
+const (
+	ErrStreamBadID              = "ERR Invalid stream ID specified as stream command argument"
+	ErrStreamStartInterval      = "ERR invalid start ID for the interval"
+	ErrStreamEndInterval        = "ERR invalid end ID for the interval"
+	ErrStreamMaxLenMinID        = "ERR syntax error, MAXLEN and MINID options at the same time are not compatible"
+	ErrStreamMaxLenNegative     = "ERR The MAXLEN argument must be >= 0."
+	ErrStreamLimitNegative      = "ERR The LIMIT argument must be >= 0."
+	ErrStreamLimitNoStrategy    = "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy"
+	ErrStreamXTrimNoStrategy    = "ERR syntax error, XTRIM must be called with a trimming strategy"
+	ErrStreamLimitNoApprox      = "ERR syntax error, LIMIT cannot be used without the special ~ option"
+	ErrStreamXAddZeroID         = "ERR The ID specified in XADD must be greater than 0-0"
+	ErrStreamExhausted          = "ERR The stream has exhausted the last possible ID, unable to add more items"
+	ErrStreamXAddSmallerID      = "ERR The ID specified in XADD is equal or smaller than the target stream top item"
+	ErrStreamTooLarge           = "ERR Elements are too large to be stored"
+	ErrStreamGroupInXRead       = "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead."
+	ErrStreamNoAckInXRead       = "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead."
+	ErrStreamMissingGroup       = "ERR Missing GROUP option for XREADGROUP"
+	ErrStreamDollarInGroup      = "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set."
+	ErrStreamPlusInGroup        = "ERR The + ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The + ID would just return an empty result set."
+	ErrStreamGreaterNoGroup     = "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option."
+	ErrStreamLastIDZero         = "ERR the stream last element ID is 0-0"
+	ErrStreamEntriesRead        = "ERR value for ENTRIESREAD must be positive or -1"
+	ErrStreamXGroupNoKey        = "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically."
+	ErrStreamBusyGroup          = "BUSYGROUP Consumer Group name already exists"
+	ErrStreamEntriesAddedNeg    = "ERR entries_added must be positive"
+	ErrStreamXSetIDBelowMaxDel  = "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id"
+	ErrStreamXSetIDBelowCurDel  = "ERR The ID specified in XSETID is smaller than current max_deleted_entry_id"
+	ErrStreamXSetIDSmaller      = "ERR The ID specified in XSETID is smaller than the target stream top item"
+	ErrStreamXSetIDEntriesAdded = "ERR The entries_added specified in XSETID is smaller than the target stream length"
+	ErrXClaimMinIdle            = "ERR Invalid min-idle-time argument for XCLAIM"
+	ErrXClaimIdle               = "ERR Invalid IDLE option argument for XCLAIM"
+	ErrXClaimTime               = "ERR Invalid TIME option argument for XCLAIM"
+	ErrXClaimRetryCount         = "ERR Invalid RETRYCOUNT option argument for XCLAIM"
+	ErrXAutoClaimMinIdle        = "ERR Invalid min-idle-time argument for XAUTOCLAIM"
+	ErrXAutoClaimCount          = "ERR COUNT must be > 0"
+)
+
+// ErrStreamUnbalanced is XREAD's and XREADGROUP's error for an odd number
+// of arguments after STREAMS; symbol is '$' or '>'.
+func ErrStreamUnbalanced(fullname string, symbol byte) string {
+	return "ERR Unbalanced '" + fullname + "' list of streams: for each stream key an ID or '" +
+		string(symbol) + "' must be specified."
+}
+
+// ErrNoGroupXReadGroup is XREADGROUP's error for a missing key or group.
+func ErrNoGroupXReadGroup(key, group []byte) string {
+	return formatError("NOGROUP No such key '" + cString(key) + "' or consumer group '" +
+		cString(group) + "' in XREADGROUP with GROUP option")
+}
+
+// ErrNoGroupForKey is the error for a group missing from an existing stream.
+func ErrNoGroupForKey(group, key []byte) string {
+	return formatError("NOGROUP No such consumer group '" + cString(group) + "' for key name '" +
+		cString(key) + "'")
+}
+
+// ErrNoKeyOrGroup is XPENDING's, XCLAIM's and XAUTOCLAIM's error for a
+// missing key or group.
+func ErrNoKeyOrGroup(key, group []byte) string {
+	return formatError("NOGROUP No such key '" + cString(key) + "' or consumer group '" +
+		cString(group) + "'")
+}
+
+// ErrXClaimOption is XCLAIM's error for an unknown option.
+func ErrXClaimOption(opt []byte) string {
+	return formatError("ERR Unrecognized XCLAIM option '" + cString(opt) + "'")
+}
+
+// ErrSubcommandSyntax is Valkey's addReplySubcommandSyntaxError.
+func ErrSubcommandSyntax(args [][]byte) string {
+	return formatError("ERR unknown subcommand or wrong number of arguments for '" +
+		truncate([]byte(cString(args[1])), 128) + "'. Try " + upperASCII(cString(args[0])) + " HELP.")
+}
+
+func upperASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - ('a' - 'A')
+		}
+	}
+	return string(b)
+}
+
+// Geo errors.
+const (
+	ErrGeoUnit           = "ERR unsupported unit provided. please use M, KM, FT, MI"
+	ErrGeoRadiusNumeric  = "ERR need numeric radius"
+	ErrGeoRadiusNegative = "ERR radius cannot be negative"
+	ErrGeoWidthNumeric   = "ERR need numeric width"
+	ErrGeoHeightNumeric  = "ERR need numeric height"
+	ErrGeoBoxNegative    = "ERR height or width cannot be negative"
+	ErrGeoMember         = "ERR could not decode requested zset member"
+	ErrGeoCount          = "ERR COUNT must be > 0"
+	ErrGeoAnyCount       = "ERR the ANY argument requires COUNT argument"
+	ErrGeoStoreRadius    = "ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
+	ErrGeoStoreSearch    = "ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
+)
+
+// ErrGeoLonLat is the error for a position outside the indexable limits,
+// printed with C's "%f" (cFormatF, engine/geo_cmds.go).
+func ErrGeoLonLat(lon, lat float64) string {
+	return "ERR invalid longitude,latitude pair " + cFormatF(lon) + "," + cFormatF(lat)
+}
+
+// ErrGeoFrom is GEOSEARCH's error without FROMMEMBER or FROMLONLAT; name is
+// the command name as the client sent it.
+func ErrGeoFrom(name []byte) string {
+	return "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for " + string(name)
+}
+
+// ErrGeoBy is GEOSEARCH's error without BYRADIUS or BYBOX.
+func ErrGeoBy(name []byte) string {
+	return "ERR exactly one of BYRADIUS and BYBOX can be specified for " + string(name)
+}
+
+// HyperLogLog errors.
+const (
+	ErrNotHLL       = "WRONGTYPE Key is not a valid HyperLogLog string value."
+	ErrInvalidHLL   = "INVALIDOBJ Corrupted HLL object detected"
+	ErrPFDebugNoKey = "ERR The specified key does not exist"
+	ErrHLLNotSparse = "ERR HLL encoding is not sparse"
+)
+
+// ErrPFDebugUnknown is PFDEBUG's error for a subcommand it does not know.
+func ErrPFDebugUnknown(sub []byte) string {
+	return formatError("ERR Unknown PFDEBUG subcommand '" + cString(sub) + "'")
+}
+
+// ErrPubSubContext is the error of a command other than (P|S)SUBSCRIBE,
+// (P|S)UNSUBSCRIBE, PING, QUIT and RESET from a RESP2 client in
+// subscribed mode.
+func ErrPubSubContext(fullname string) string {
+	return "ERR Can't execute '" + fullname + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+}
+
+// ErrNoSub is the error of (P|S)UNSUBSCRIBE from a client not in
+// subscribed mode.
+func ErrNoSub(fullname string) string {
+	return "NOSUB '" + fullname + "' command executed not in subscribed mode"
+}
+
+// ErrNumFields is the Valkey 9 hash field expiry commands' error for a
+// FIELDS block whose count is missing, zero or wrong.
+const ErrNumFields = "ERR numfields should be greater than 0 and match the provided number of fields"
+
+// ErrSsubscribeDenyBlocking is SSUBSCRIBE's error inside a transaction.
+const ErrSsubscribeDenyBlocking = "ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client"

@@ -104,10 +104,14 @@ func (c *Ctx) expireGeneric(base int64, seconds bool) {
 	if when <= c.nowMs {
 		c.DB.removeEntry(c.DB.shardFor(e.Key), e)
 		c.Dirty(1)
+		c.Modified(key)
+		c.Notify(NotifyGeneric, "del", key)
 		c.R.Int(1)
 		return
 	}
 	c.SetExpire(e, when)
+	c.Modified(key)
+	c.Notify(NotifyGeneric, "expire", key)
 	c.Dirty(1)
 	c.R.Int(1)
 }
@@ -152,6 +156,8 @@ func cmdPersist(c *Ctx) {
 		return
 	}
 	c.SetExpire(e, 0)
+	c.Modified(c.Args[1])
+	c.Notify(NotifyGeneric, "persist", c.Args[1])
 	c.Dirty(1)
 	c.R.Int(1)
 }

@@ -16,10 +16,21 @@ import (
 //     value. A hash never converts back.
 //
 // Fields and values are immutable Go strings, so COPY shares them.
+//
+// Valkey 9's field expiry: a field may have a deadline (hash_ttl.go),
+// which converts the hash to a hashtable first. A field past its deadline
+// is invisible to reads until the expiry loop (hash_expire.go) deletes it,
+// but still counted by Len, as Valkey's HLEN counts it.
 type Hash struct {
 	lp      []hashPair // listpack encoding; unused once ht is set
 	lpBytes int64      // bytes of the listpack's fields and values
 	ht      *dict.Dict[string]
+	// vol holds the deadlines of volatile fields (hash_ttl.go); nil when
+	// no field has one. Only a hashtable hash has volatile fields.
+	vol *hashVol
+	// reg is the hash's entry in its database's tracker of hashes with
+	// volatile fields (hash_expire.go); nil when untracked.
+	reg *hashReg
 }
 
 // hashPair is one field of a listpack-encoded hash.
@@ -66,7 +77,9 @@ func (h *Hash) Copy() any {
 		d.Add(n.Key, n.Val)
 		return true
 	})
-	return &Hash{ht: d}
+	c := &Hash{ht: d}
+	c.copyVol(h, d)
+	return c
 }
 
 // lpIndex returns the index of field in the listpack, or -1.
@@ -80,7 +93,25 @@ func (h *Hash) lpIndex(field []byte) int {
 	return -1
 }
 
-// Get returns the value of field.
+// get returns the value of field unless it is missing or past its
+// deadline at now.
+func (h *Hash) get(field []byte, now int64) (string, bool) {
+	if h.vol != nil {
+		if n := h.liveNode(field, now); n != nil {
+			return n.Val, true
+		}
+		return "", false
+	}
+	return h.Get(field)
+}
+
+// exists reports whether field is present and not past its deadline.
+func (h *Hash) exists(field []byte, now int64) bool {
+	_, ok := h.get(field, now)
+	return ok
+}
+
+// Get returns the value of field, whatever its deadline.
 func (h *Hash) Get(field []byte) (string, bool) {
 	if h.ht != nil {
 		if n := h.ht.Find(bstr(field)); n != nil {
@@ -94,7 +125,7 @@ func (h *Hash) Get(field []byte) (string, bool) {
 	return "", false
 }
 
-// Exists reports whether field is present.
+// Exists reports whether field is present, whatever its deadline.
 func (h *Hash) Exists(field []byte) bool {
 	_, ok := h.Get(field)
 	return ok
@@ -153,31 +184,53 @@ func (h *Hash) convert() {
 // hash first, and a listpack holding more than the entry limit afterwards
 // converts.
 func (h *Hash) Set(field []byte, value string, lim hashLimits) (added bool) {
+	added, _ = h.set(field, value, lim, 0, false)
+	return added
+}
+
+// set is Set with Valkey 9's field expiry (hashTypeSet): an existing field
+// loses its deadline unless keepTTL, and one already past its deadline at
+// now is replaced as if it were new (added, without its old deadline). It
+// also returns the field's dict node for a hashtable hash.
+func (h *Hash) set(field []byte, value string, lim hashLimits, now int64, keepTTL bool) (added bool, n *dict.Node[string]) {
 	if h.ht == nil && (int64(len(field)) > lim.value || int64(len(value)) > lim.value) {
 		h.convert()
 	}
 	if h.ht != nil {
-		n, added := h.ht.Upsert(bstr(field))
+		n, added = h.ht.Upsert(bstr(field))
 		n.Val = value
-		return added
+		if !added && h.vol != nil {
+			if h.fieldExpired(n.Key, now) {
+				added = true
+				h.clearFieldExpiry(n.Key)
+			} else if !keepTTL {
+				h.clearFieldExpiry(n.Key)
+			}
+		}
+		return added, n
 	}
 	if i := h.lpIndex(field); i >= 0 {
 		h.lpBytes += int64(len(value) - len(h.lp[i].value))
 		h.lp[i].value = value
-		return false
+		return false, nil
 	}
 	h.lp = append(h.lp, hashPair{field: string(field), value: value})
 	h.lpBytes += int64(len(field) + len(value))
 	if int64(len(h.lp)) > lim.entries {
 		h.convert()
+		return true, h.ht.Find(bstr(field))
 	}
-	return true
+	return true, nil
 }
 
 // Delete removes field and reports whether it was present.
 func (h *Hash) Delete(field []byte) bool {
 	if h.ht != nil {
-		return h.ht.Delete(bstr(field)) != nil
+		n := h.ht.Delete(bstr(field))
+		if n != nil && h.vol != nil {
+			h.clearFieldExpiry(n.Key)
+		}
+		return n != nil
 	}
 	i := h.lpIndex(field)
 	if i < 0 {
@@ -202,6 +255,20 @@ func (h *Hash) Each(fn func(field, value string) bool) {
 			return
 		}
 	}
+}
+
+// eachLive is Each over the fields not past their deadline at now.
+func (h *Hash) eachLive(now int64, fn func(field, value string) bool) {
+	if h.vol == nil {
+		h.Each(fn)
+		return
+	}
+	h.Each(func(f, v string) bool {
+		if h.fieldExpired(f, now) {
+			return true
+		}
+		return fn(f, v)
+	})
 }
 
 // Random returns a uniformly chosen field and its value. The hash must not
@@ -245,6 +312,9 @@ func (h *Hash) MemUsage(samples int) int64 {
 	})
 	if seen > 0 {
 		n += sum * int64(h.ht.Len()) / int64(seen)
+	}
+	if h.vol != nil {
+		n += int64(h.vol.len())*hashVolFieldSize + int64(cap(h.vol.heap)-h.vol.len())*8
 	}
 	return n
 }

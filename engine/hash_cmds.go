@@ -4,7 +4,9 @@ import "strconv"
 
 // Hash commands. This file: the table, HSET HSETNX HMSET HGET HMGET
 // HGETALL HKEYS HVALS HDEL HEXISTS HLEN HSTRLEN HINCRBY HINCRBYFLOAT.
-// hash_rand.go: HRANDFIELD and HSCAN. The value type is in hash.go.
+// hash_rand.go: HRANDFIELD and HSCAN. hash_ttl_cmds.go: the Valkey 9
+// field expiry commands (HEXPIRE ... HSETEX). The value type is in
+// hash.go, field deadlines in hash_ttl.go, active expiry in hash_expire.go.
 var hashCommands = []*Command{
 	{Name: "hset", Arity: -4, Flags: Write | DenyOOM | Fast, First: 1, Last: 1, Step: 1, Group: "hash", Run: cmdHSet},
 	{Name: "hmset", Arity: -4, Flags: Write | DenyOOM | Fast, First: 1, Last: 1, Step: 1, Group: "hash", Run: cmdHSet},
@@ -22,6 +24,18 @@ var hashCommands = []*Command{
 	{Name: "hincrbyfloat", Arity: 4, Flags: Write | DenyOOM | Fast, First: 1, Last: 1, Step: 1, Group: "hash", Run: cmdHIncrByFloat},
 	{Name: "hrandfield", Arity: -2, Flags: ReadOnly, First: 1, Last: 1, Step: 1, Group: "hash", Run: cmdHRandField},
 	{Name: "hscan", Arity: -3, Flags: ReadOnly, First: 1, Last: 1, Step: 1, Group: "hash", Run: cmdHScan},
+	// Valkey 9 field expiry (hash_ttl_cmds.go).
+	{Name: "hexpire", Arity: -6, Flags: Write | Fast, First: 1, Last: 1, Step: 1, Group: "hash", Run: cmdHExpire},
+	{Name: "hpexpire", Arity: -6, Flags: Write | Fast, First: 1, Last: 1, Step: 1, Group: "hash", Run: cmdHPExpire},
+	{Name: "hexpireat", Arity: -6, Flags: Write | Fast, First: 1, Last: 1, Step: 1, Group: "hash", Run: cmdHExpireAt},
+	{Name: "hpexpireat", Arity: -6, Flags: Write | Fast, First: 1, Last: 1, Step: 1, Group: "hash", Run: cmdHPExpireAt},
+	{Name: "httl", Arity: -5, Flags: ReadOnly | Fast, First: 1, Last: 1, Step: 1, Group: "hash", Run: cmdHTTL},
+	{Name: "hpttl", Arity: -5, Flags: ReadOnly | Fast, First: 1, Last: 1, Step: 1, Group: "hash", Run: cmdHPTTL},
+	{Name: "hexpiretime", Arity: -5, Flags: ReadOnly | Fast, First: 1, Last: 1, Step: 1, Group: "hash", Run: cmdHExpireTime},
+	{Name: "hpexpiretime", Arity: -5, Flags: ReadOnly | Fast, First: 1, Last: 1, Step: 1, Group: "hash", Run: cmdHPExpireTime},
+	{Name: "hpersist", Arity: -5, Flags: Write | Fast, First: 1, Last: 1, Step: 1, Group: "hash", Run: cmdHPersist},
+	{Name: "hgetex", Arity: -5, Flags: Write | Fast, First: 1, Last: 1, Step: 1, Group: "hash", Run: cmdHGetEx},
+	{Name: "hsetex", Arity: -6, Flags: Write | DenyOOM | Fast, First: 1, Last: 1, Step: 1, Group: "hash", Run: cmdHSetEx},
 }
 
 // readHash returns the hash at key for a read (hit/miss counted). found is
@@ -38,36 +52,38 @@ func (c *Ctx) readHash(key []byte) (h *Hash, found, ok bool) {
 	return h, true, ok
 }
 
-// writeHash returns the hash at key for a write, or nil (without replying)
-// when the key is missing; ok is false after it replied WRONGTYPE.
-func (c *Ctx) writeHash(key []byte) (h *Hash, ok bool) {
-	e := c.LookupWrite(key)
+// writeHash returns the entry and hash at key for a write, or nils
+// (without replying) when the key is missing; ok is false after it replied
+// WRONGTYPE.
+func (c *Ctx) writeHash(key []byte) (e *Entry, h *Hash, ok bool) {
+	e = c.LookupWrite(key)
 	if e == nil {
-		return nil, true
+		return nil, nil, true
 	}
 	h, ok = e.Val.val.(*Hash)
 	if !ok {
 		c.Error(ErrWrongType)
 	}
-	return h, ok
+	return e, h, ok
 }
 
 // hashOrCreate is Valkey's hashTypeLookupWriteOrCreate: the hash at key,
 // created empty (and stored) when the key is missing. created says it was;
 // storing a new key counts one change already. ok is false after it
 // replied WRONGTYPE.
-func (c *Ctx) hashOrCreate(key []byte) (h *Hash, created, ok bool) {
-	h, ok = c.writeHash(key)
+func (c *Ctx) hashOrCreate(key []byte) (e *Entry, h *Hash, created, ok bool) {
+	e, h, ok = c.writeHash(key)
 	if !ok || h != nil {
-		return h, false, ok
+		return e, h, false, ok
 	}
 	h = newHash()
-	c.SetValue(key, h, false)
-	return h, true, true
+	e = c.SetValue(key, h, false)
+	return e, h, true, true
 }
 
-// dirtyAfter records n changes of a command that may have created its key
-// (which counted one change already); Valkey counts only the n.
+// dirtyAfter records n changes of a command that may have created (or
+// deleted) its key, which counted one change already; Valkey counts only
+// the n.
 func (c *Ctx) dirtyAfter(n int64, created bool) {
 	if created {
 		n--
@@ -77,14 +93,16 @@ func (c *Ctx) dirtyAfter(n int64, created bool) {
 	}
 }
 
-// cmdHSet is HSET and HMSET: field/value pairs set in order; HSET replies
-// with the number of new fields, HMSET with +OK.
+// cmdHSet is HSET and HMSET: field/value pairs set in order (a field loses
+// its deadline); HSET replies with the number of new fields, HMSET with
+// +OK.
 func cmdHSet(c *Ctx) {
 	if len(c.Args)%2 == 1 {
 		c.Error(ErrArity(c.Cmd.FullName()))
 		return
 	}
-	h, created, ok := c.hashOrCreate(c.Args[1])
+	key := c.Args[1]
+	e, h, created, ok := c.hashOrCreate(key)
 	if !ok {
 		return
 	}
@@ -93,10 +111,13 @@ func cmdHSet(c *Ctx) {
 	h.tryConversion(pairs, lim)
 	var added int64
 	for i := 0; i < len(pairs); i += 2 {
-		if h.Set(pairs[i], string(pairs[i+1]), lim) {
+		if n, _ := h.set(pairs[i], string(pairs[i+1]), lim, c.nowMs, false); n {
 			added++
 		}
 	}
+	c.hashTracked(e, h)
+	c.Modified(key)
+	c.Notify(NotifyHash, "hset", key)
 	c.dirtyAfter(int64(len(pairs)/2), created)
 	if c.Cmd.Name == "hmset" {
 		c.OK()
@@ -106,17 +127,21 @@ func cmdHSet(c *Ctx) {
 }
 
 func cmdHSetNX(c *Ctx) {
-	h, created, ok := c.hashOrCreate(c.Args[1])
+	key := c.Args[1]
+	e, h, created, ok := c.hashOrCreate(key)
 	if !ok {
 		return
 	}
-	if h.Exists(c.Args[2]) {
+	if h.exists(c.Args[2], c.nowMs) {
 		c.R.Int(0)
 		return
 	}
 	lim := c.hashLimits()
 	h.tryConversion(c.Args[2:4], lim)
-	h.Set(c.Args[2], string(c.Args[3]), lim)
+	h.set(c.Args[2], string(c.Args[3]), lim, c.nowMs, true)
+	c.hashTracked(e, h)
+	c.Modified(key)
+	c.Notify(NotifyHash, "hset", key)
 	c.dirtyAfter(1, created)
 	c.R.Int(1)
 }
@@ -127,7 +152,7 @@ func cmdHGet(c *Ctx) {
 		return
 	}
 	if found {
-		if v, ok := h.Get(c.Args[2]); ok {
+		if v, ok := h.get(c.Args[2], c.nowMs); ok {
 			c.R.BulkString(v)
 			return
 		}
@@ -146,7 +171,7 @@ func cmdHMGet(c *Ctx) {
 	c.R.Array(len(fields))
 	for _, f := range fields {
 		if found {
-			if v, ok := h.Get(f); ok {
+			if v, ok := h.get(f, c.nowMs); ok {
 				c.R.BulkString(v)
 				continue
 			}
@@ -162,7 +187,7 @@ const (
 )
 
 // hashGetAll is Valkey's genericHgetallCommand: HGETALL replies a map,
-// HKEYS and HVALS an array.
+// HKEYS and HVALS an array, of the fields not past their deadline.
 func (c *Ctx) hashGetAll(want int) {
 	h, found, ok := c.readHash(c.Args[1])
 	if !ok {
@@ -171,7 +196,7 @@ func (c *Ctx) hashGetAll(want int) {
 	both := want == hashWantFields|hashWantValues
 	n := 0
 	if found {
-		n = h.Len()
+		n = h.liveLen(c.nowMs)
 	}
 	if both {
 		c.R.Map(n)
@@ -181,7 +206,7 @@ func (c *Ctx) hashGetAll(want int) {
 	if !found {
 		return
 	}
-	h.Each(func(f, v string) bool {
+	h.eachLive(c.nowMs, func(f, v string) bool {
 		if want&hashWantFields != 0 {
 			c.R.BulkString(f)
 		}
@@ -196,11 +221,12 @@ func cmdHGetAll(c *Ctx) { c.hashGetAll(hashWantFields | hashWantValues) }
 func cmdHKeys(c *Ctx)   { c.hashGetAll(hashWantFields) }
 func cmdHVals(c *Ctx)   { c.hashGetAll(hashWantValues) }
 
-// cmdHDel deletes fields and replies how many existed; the key goes with
-// its last field.
+// cmdHDel deletes fields and replies how many existed (as in Valkey 9, a
+// field past its deadline that the expiry loop has not deleted yet is
+// deleted and counted); the key goes with its last field.
 func cmdHDel(c *Ctx) {
 	key := c.Args[1]
-	h, ok := c.writeHash(key)
+	e, h, ok := c.writeHash(key)
 	if !ok {
 		return
 	}
@@ -220,6 +246,16 @@ func cmdHDel(c *Ctx) {
 			}
 		}
 	}
+	if deleted > 0 {
+		if !removed {
+			c.hashTracked(e, h)
+		}
+		c.Modified(key)
+		c.Notify(NotifyHash, "hdel", key)
+		if removed {
+			c.Notify(NotifyGeneric, "del", key)
+		}
+	}
 	c.dirtyAfter(deleted, removed)
 	c.R.Int(deleted)
 }
@@ -229,13 +265,15 @@ func cmdHExists(c *Ctx) {
 	if !ok {
 		return
 	}
-	if found && h.Exists(c.Args[2]) {
+	if found && h.exists(c.Args[2], c.nowMs) {
 		c.R.Int(1)
 		return
 	}
 	c.R.Int(0)
 }
 
+// cmdHLen replies the number of fields, as Valkey 9 counting those past
+// their deadline that the expiry loop has not deleted yet.
 func cmdHLen(c *Ctx) {
 	h, found, ok := c.readHash(c.Args[1])
 	if !ok {
@@ -255,25 +293,26 @@ func cmdHStrlen(c *Ctx) {
 	}
 	var n int
 	if found {
-		v, _ := h.Get(c.Args[2])
+		v, _ := h.get(c.Args[2], c.nowMs)
 		n = len(v)
 	}
 	c.R.Int(int64(n))
 }
 
 // cmdHIncrBy is Valkey's hincrbyCommand: a missing field counts as 0; the
-// result is stored as text.
+// result is stored as text, keeping the field's deadline.
 func cmdHIncrBy(c *Ctx) {
 	incr, ok := c.intArg(c.Args[3])
 	if !ok {
 		return
 	}
-	h, created, ok := c.hashOrCreate(c.Args[1])
+	key := c.Args[1]
+	e, h, created, ok := c.hashOrCreate(key)
 	if !ok {
 		return
 	}
 	var cur int64
-	if v, found := h.Get(c.Args[2]); found {
+	if v, found := h.get(c.Args[2], c.nowMs); found {
 		n, isInt := parseStrictInt(sbytes(v))
 		if !isInt {
 			c.Error(ErrHashNotInt)
@@ -287,13 +326,17 @@ func cmdHIncrBy(c *Ctx) {
 		return
 	}
 	cur += incr
-	h.Set(c.Args[2], strconv.FormatInt(cur, 10), c.hashLimits())
+	h.set(c.Args[2], strconv.FormatInt(cur, 10), c.hashLimits(), c.nowMs, true)
+	c.hashTracked(e, h)
+	c.Modified(key)
+	c.Notify(NotifyHash, "hincrby", key)
 	c.dirtyAfter(1, created)
 	c.R.Int(cur)
 }
 
 // cmdHIncrByFloat is Valkey's hincrbyfloatCommand: the sum in x87 extended
-// precision, stored and replied as INCRBYFLOAT formats it.
+// precision, stored and replied as INCRBYFLOAT formats it, keeping the
+// field's deadline.
 func cmdHIncrByFloat(c *Ctx) {
 	incr, ok := ParseLongDouble(c.Args[3])
 	if !ok {
@@ -304,12 +347,13 @@ func cmdHIncrByFloat(c *Ctx) {
 		c.Error(ErrHashIncrNaN)
 		return
 	}
-	h, created, ok := c.hashOrCreate(c.Args[1])
+	key := c.Args[1]
+	e, h, created, ok := c.hashOrCreate(key)
 	if !ok {
 		return
 	}
 	var cur LongDouble
-	if v, found := h.Get(c.Args[2]); found {
+	if v, found := h.get(c.Args[2], c.nowMs); found {
 		x, isFloat := ParseLongDouble(sbytes(v))
 		if !isFloat {
 			c.Error(ErrHashNotFloat)
@@ -323,7 +367,10 @@ func cmdHIncrByFloat(c *Ctx) {
 		return
 	}
 	b := sum.AppendHuman(c.scratch[:0])
-	h.Set(c.Args[2], string(b), c.hashLimits())
+	h.set(c.Args[2], string(b), c.hashLimits(), c.nowMs, true)
+	c.hashTracked(e, h)
+	c.Modified(key)
+	c.Notify(NotifyHash, "hincrbyfloat", key)
 	c.dirtyAfter(1, created)
 	c.R.Bulk(b)
 }

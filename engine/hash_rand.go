@@ -58,8 +58,27 @@ func cmdHRandField(c *Ctx) {
 		c.R.Null()
 		return
 	}
+	if h.expiredCount(c.nowMs) > 0 {
+		h = h.liveSnapshot(c.nowMs)
+		if h.Len() == 0 {
+			c.R.Null()
+			return
+		}
+	}
 	f, _ := h.Random()
 	c.R.BulkString(f)
+}
+
+// liveSnapshot returns a listpack-encoded hash sharing the fields of h not
+// past their deadline at now, for HRANDFIELD on a hash holding fields the
+// expiry loop has not deleted yet (rare and short-lived).
+func (h *Hash) liveSnapshot(now int64) *Hash {
+	out := &Hash{lp: make([]hashPair, 0, h.Len())}
+	h.eachLive(now, func(f, v string) bool {
+		out.lp = append(out.lp, hashPair{field: f, value: v})
+		return true
+	})
+	return out
 }
 
 // hashRandPair writes one field (and value) of an HRANDFIELD reply: a
@@ -91,6 +110,13 @@ func (c *Ctx) hashRandWithCount(l int64, withValues bool) {
 	if !found || l == 0 {
 		c.R.Array(0)
 		return
+	}
+	if h.expiredCount(c.nowMs) > 0 {
+		h = h.liveSnapshot(c.nowMs)
+		if h.Len() == 0 {
+			c.R.Array(0)
+			return
+		}
 	}
 	size := int64(h.Len())
 	// Case 1: a negative count (repetitions allowed, random order), or one.
@@ -191,7 +217,11 @@ func cmdHScan(c *Ctx) {
 		return
 	}
 	var out []string
+	now := c.nowMs
 	add := func(f, v string) {
+		if h.vol != nil && h.fieldExpired(f, now) {
+			return
+		}
 		if !o.matches(f) {
 			return
 		}

@@ -96,6 +96,8 @@ func cmdDel(c *Ctx) {
 	var n int64
 	for _, k := range c.Args[1:] {
 		if c.Delete(k) {
+			c.Modified(k)
+			c.Notify(NotifyGeneric, "del", k)
 			n++
 		}
 	}
@@ -129,6 +131,7 @@ func cmdTouch(c *Ctx) {
 	for _, k := range c.Args[1:] {
 		e := c.DB.find(bstr(k), c.nowMs)
 		if e == nil {
+			c.Notify(NotifyKeyMiss, "keymiss", k)
 			stats.KeyspaceMisses.Add(1)
 			continue
 		}
@@ -173,6 +176,10 @@ func (c *Ctx) rename(nx bool) {
 	if exp != 0 {
 		db.setExpire(db.shardFor(ne.Key), ne, exp)
 	}
+	c.Modified(src)
+	c.Modified(dst)
+	c.Notify(NotifyGeneric, "rename_from", src)
+	c.Notify(NotifyGeneric, "rename_to", dst)
 	if nx {
 		c.R.Int(1)
 	} else {
@@ -203,6 +210,10 @@ func cmdMove(c *Ctx) {
 		dst.setExpire(dst.shardFor(ne.Key), ne, exp)
 	}
 	src.removeEntry(src.shardFor(e.Key), e)
+	src.modified(bstr(key))
+	dst.modified(bstr(key))
+	src.notify(NotifyGeneric, "move_from", bstr(key))
+	dst.notify(NotifyGeneric, "move_to", bstr(key))
 	c.R.Int(1)
 }
 
@@ -254,6 +265,8 @@ func cmdCopy(c *Ctx) {
 	if exp != 0 {
 		dst.setExpire(dst.shardFor(ne.Key), ne, exp)
 	}
+	dst.modified(bstr(newkey))
+	dst.notify(NotifyGeneric, "copy_to", bstr(newkey))
 	c.R.Int(1)
 }
 
@@ -284,6 +297,7 @@ func cmdRandomKey(c *Ctx) {
 		if expiredAt(e, c.nowMs) {
 			d.removeEntry(s, e)
 			c.Client.NS.Stats.ExpiredKeys.Add(1)
+			c.DB.expiredKey(e.Key)
 			continue
 		}
 		c.R.BulkString(e.Key)

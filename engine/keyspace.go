@@ -47,6 +47,9 @@ type dbData struct {
 	// hasWheel is set once wheel is, so that the expiry loop can skip
 	// databases that never had a TTL without taking their locks.
 	hasWheel atomic.Bool
+
+	// hashTTL tracks the hashes with volatile fields (hash_expire.go).
+	hashTTL hashTracker
 }
 
 func newDBData() *dbData {
@@ -81,6 +84,13 @@ type Namespace struct {
 
 	// Stats are the namespace's counters for INFO stats.
 	Stats NamespaceStats
+
+	// blocking is the clients parked by blocking commands (blocking.go).
+	blocking blockState
+	// watch is the keys clients WATCH (watch.go).
+	watch watchTable
+	// pubsub is the namespace's pub/sub registry (pubsub.go).
+	pubsub pubsubRegistry
 }
 
 // NamespaceStats are counters a namespace keeps for INFO.
@@ -91,6 +101,9 @@ type NamespaceStats struct {
 	Commands       atomic.Int64
 	// Dirty counts changes since the last save, for persistence.
 	Dirty atomic.Int64
+	// ExpiredFields counts hash fields deleted for their deadline (INFO
+	// stats expired_fields in Valkey 9).
+	ExpiredFields atomic.Int64
 }
 
 func newNamespace(n *Node, name string, dbs int) *Namespace {
@@ -242,6 +255,7 @@ func (db *DB) find(key string, now int64) *Entry {
 		}
 		db.data.removeEntry(s, e)
 		db.ns.Stats.ExpiredKeys.Add(1)
+		db.expiredKey(key)
 		return nil
 	}
 	return e
@@ -252,6 +266,7 @@ func (db *DB) removeEntry(s *shard, e *Entry) { db.data.removeEntry(s, e) }
 
 // removeEntry deletes e from shard s of d, dropping its timer.
 func (d *dbData) removeEntry(s *shard, e *Entry) {
+	d.untrackStored(e)
 	if e.Val.timer != nil {
 		d.dropTimer(s, e)
 	}
@@ -354,7 +369,8 @@ func (ns *Namespace) ExpireDue(now int64) int {
 func (ns *Namespace) expireBatch(i int, now int64, buf []*timer) (due, deleted int) {
 	ns.mu.RLock()
 	defer ns.mu.RUnlock()
-	d := ns.dbs[i].data
+	db := ns.dbs[i]
+	d := db.data
 	d.wheelMu.Lock()
 	if d.wheel != nil {
 		due = d.wheel.advance(now, buf)
@@ -369,6 +385,7 @@ func (ns *Namespace) expireBatch(i int, now int64, buf []*timer) (due, deleted i
 		if e := s.keys.Find(t.key); e != nil && e.Val.timer == t && e.Val.expire < now {
 			d.removeEntry(s, e)
 			deleted++
+			db.expiredKey(t.key)
 		}
 		s.mu.Unlock()
 	}

@@ -102,6 +102,18 @@ func (c *Ctx) pushCmd(head, mustExist bool) {
 	}
 	c.Dirty(dirty)
 	c.R.Int(int64(n))
+	if n != 0 {
+		c.Modified(c.Args[1])
+		c.Notify(NotifyList, pushEvent(head), c.Args[1])
+	}
+}
+
+// pushEvent is the keyspace event of a push at the head or the tail.
+func pushEvent(head bool) string {
+	if head {
+		return "lpush"
+	}
+	return "rpush"
 }
 
 func cmdLPush(c *Ctx)  { c.pushCmd(true, false) }
@@ -173,8 +185,7 @@ func (c *Ctx) popCmd(head bool) {
 	} else {
 		c.R.Bulk(l.Pop(head))
 	}
-	c.dropIfEmpty(l, e)
-	c.Dirty(int64(n))
+	c.listPopped(c.Args[1], l, e, head, n)
 }
 
 func cmdLPop(c *Ctx) { c.popCmd(true) }
@@ -281,6 +292,8 @@ func cmdLSet(c *Ctx) {
 	nd, off := l.seek(int(i))
 	l.replaceIn(nd, off, append([]byte(nil), v...), fill)
 	l.shrink(fill)
+	c.Modified(c.Args[1])
+	c.Notify(NotifyList, "lset", c.Args[1])
 	c.Dirty(1)
 	c.OK()
 }
@@ -310,6 +323,8 @@ func cmdLInsert(c *Ctx) {
 		for i := 0; i < nd.count(); i++ {
 			if string(nd.at(i)) == string(pivot) {
 				l.insertIn(nd, i, append([]byte(nil), v...), after, fill)
+				c.Modified(c.Args[1])
+				c.Notify(NotifyList, "linsert", c.Args[1])
 				c.Dirty(1)
 				c.R.Int(int64(l.n))
 				return
@@ -339,7 +354,11 @@ func cmdLRem(c *Ctx) {
 	removed := l.Remove(c.Args[3], toRemove)
 	if removed > 0 {
 		c.Dirty(removed)
-		c.dropIfEmpty(l, e)
+		c.Notify(NotifyList, "lrem", c.Args[1])
+		if c.dropIfEmpty(l, e) {
+			c.Notify(NotifyGeneric, "del", c.Args[1])
+		}
+		c.Modified(c.Args[1])
 	}
 	c.R.Int(removed)
 }
@@ -369,7 +388,11 @@ func cmdLTrim(c *Ctx) {
 	for i := 0; i < rtrim; i++ {
 		l.Pop(false)
 	}
-	c.dropIfEmpty(l, e)
+	c.Notify(NotifyList, "ltrim", c.Args[1])
+	if c.dropIfEmpty(l, e) {
+		c.Notify(NotifyGeneric, "del", c.Args[1])
+	}
+	c.Modified(c.Args[1])
 	c.Dirty(int64(ltrim + rtrim))
 	c.OK()
 }
@@ -513,8 +536,22 @@ func (c *Ctx) lmove(srcHead, dstHead bool) {
 	if _, created, _ := c.listPush(c.Args[2], [][]byte{v}, dstHead, false, fromQuicklist); !created {
 		c.Dirty(1) // else creating the key counted the one change
 	}
+	c.Modified(c.Args[2])
+	c.Notify(NotifyList, pushEvent(dstHead), c.Args[2])
 	c.R.Bulk(v)
-	c.dropIfEmpty(src, srcE)
+	c.Notify(NotifyList, popEvent(srcHead), c.Args[1])
+	if c.dropIfEmpty(src, srcE) {
+		c.Notify(NotifyGeneric, "del", c.Args[1])
+	}
+	c.Modified(c.Args[1])
+}
+
+// popEvent is the keyspace event of a pop from the head or the tail.
+func popEvent(head bool) string {
+	if head {
+		return "lpop"
+	}
+	return "rpop"
 }
 
 func cmdLMove(c *Ctx) {
@@ -534,25 +571,33 @@ func cmdRPopLPush(c *Ctx) { c.lmove(false, true) }
 // lmpopKeys is LMPOP's key finder: numkeys keys after the numkeys
 // argument, none when numkeys is not valid (the command then fails before
 // touching keys).
-func lmpopKeys(args [][]byte) []int {
-	n, ok := parseStrictInt(args[1])
-	if !ok || n < 1 || n > int64(len(args)-3) {
+func lmpopKeys(args [][]byte) []int { return mpopKeys(args, 1) }
+
+// mpopKeys finds the keys of an MPOP-style command whose numkeys argument
+// is at index nk and is followed by the keys and at least one more
+// argument.
+func mpopKeys(args [][]byte, nk int) []int {
+	n, ok := parseStrictInt(args[nk])
+	if !ok || n < 1 || n > int64(len(args)-nk-2) {
 		return nil
 	}
 	keys := make([]int, n)
 	for i := range keys {
-		keys[i] = 2 + i
+		keys[i] = nk + 1 + i
 	}
 	return keys
 }
 
-func cmdLMPop(c *Ctx) {
-	numkeys, ok := parseStrictInt(c.Args[1])
+func cmdLMPop(c *Ctx) { c.mpopList(1, false, 0) }
+
+// mpopList is LMPOP, and BLMPOP when block, with numkeys at index nk.
+func (c *Ctx) mpopList(nk int, block bool, deadline int64) {
+	numkeys, ok := parseStrictInt(c.Args[nk])
 	if !ok || numkeys < 1 {
 		c.Error(ErrNumKeysPositive)
 		return
 	}
-	whereIdx := 2 + numkeys
+	whereIdx := int64(nk) + 1 + numkeys
 	if whereIdx >= int64(len(c.Args)) {
 		c.Error(ErrSyntax)
 		return
@@ -579,7 +624,8 @@ func cmdLMPop(c *Ctx) {
 	if count == -1 {
 		count = 1
 	}
-	for _, key := range c.Args[2:whereIdx] {
+	keys := c.Args[nk+1 : whereIdx]
+	for _, key := range keys {
 		l, e, ok := c.lookupList(key, true)
 		if !ok {
 			return
@@ -590,8 +636,11 @@ func cmdLMPop(c *Ctx) {
 		c.R.Array(2)
 		c.R.Bulk(key)
 		n := c.popRange(l, head, count)
-		c.dropIfEmpty(l, e)
-		c.Dirty(int64(n))
+		c.listPopped(key, l, e, head, n)
+		return
+	}
+	if block && c.CanBlock() {
+		c.Block(keys, deadline)
 		return
 	}
 	c.R.NullArray()

@@ -131,6 +131,7 @@ func (n *Node) ExpireCycle() {
 	}
 	for _, ns := range n.Namespaces() {
 		ns.ExpireDue(now)
+		ns.ExpireHashFields(now)
 	}
 }
 
@@ -160,9 +161,13 @@ var dataCommandGroups = [][]*Command{
 	objectCommands,
 	dbCommands,
 	listCommands,
+	blockingCommands,
 	hashCommands,
 	setCommands,
 	zsetCommands,
 	zsetOpCommands,
 	sortCommands,
+	hllCommands,
+	geoCommands,
+	streamCommands,
 }

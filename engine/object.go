@@ -22,12 +22,16 @@ const sharedRefcount = math.MaxInt32
 const sharedIntegers = 10000
 
 // objectLookup is Valkey's objectCommandLookup: a read without touching
-// the key; a missing key replies null.
+// the key and without a "keymiss" event (LOOKUP_NOTOUCH|LOOKUP_NONOTIFY);
+// a missing key replies null.
 func (c *Ctx) objectLookup() *Entry {
-	e := c.LookupNoTouch(c.Args[2])
+	e := c.DB.find(bstr(c.Args[2]), c.nowMs)
 	if e == nil {
+		c.Client.NS.Stats.KeyspaceMisses.Add(1)
 		c.R.Null()
+		return nil
 	}
+	c.Client.NS.Stats.KeyspaceHits.Add(1)
 	return e
 }
 

@@ -47,6 +47,8 @@ type engineParams struct {
 	stopWritesOnBgsaveError atomic.Bool
 	lazyfreeLazyUserFlush   atomic.Bool
 	appendfsync             atomic.Int64
+
+	outputBufferLimits atomic.Pointer[OutputBufferLimits] // pubsub_limits.go
 }
 
 // appendfsync values; appendfsyncValues lists them in Valkey's order.
@@ -289,6 +291,8 @@ func registerEngineParams(n *Node) {
 	num(NumParam{Name: "hz", Min: 0, Max: intMax, Default: 10, OnSet: func(v int64) {
 		e.hz.Store(min(max(v, 1), 500))
 	}}, &e.hz)
+
+	registerOutputBufferLimits(n)
 
 	// proto-max-bulk-len lives in engine/limits.go.
 	bulk := NewNumParam(NumParam{Name: "proto-max-bulk-len", Min: 1 << 20, Max: longMax, Memory: true,

@@ -226,6 +226,7 @@ func (db *DB) scan(cursor uint64, o *scanOpts, now int64) (keys []string, next u
 				if s.keys.Find(e.Key) == e {
 					d.removeEntry(s, e)
 					expired++
+					db.expiredKey(e.Key)
 				}
 				continue
 			}

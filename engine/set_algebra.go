@@ -70,7 +70,10 @@ func (c *Ctx) sinter(keys [][]byte, dst []byte, cardOnly bool, limit int64) {
 	if missing {
 		switch {
 		case dst != nil:
-			c.Delete(dst)
+			if c.Delete(dst) {
+				c.Modified(dst)
+				c.Notify(NotifyGeneric, "del", dst)
+			}
 			c.R.Int(0)
 		case cardOnly:
 			c.R.Int(0)
@@ -126,16 +129,20 @@ func (c *Ctx) sinter(keys [][]byte, dst []byte, cardOnly bool, limit int64) {
 			c.replyElem(e)
 		}
 	default:
-		c.storeSetResult(dst, out, onlyInts, l)
+		c.storeSetResult(dst, out, onlyInts, l, "sinterstore")
 	}
 }
 
 // storeSetResult stores a computed set at dst (deleting dst when it is
-// empty) and replies with its size.
-func (c *Ctx) storeSetResult(dst []byte, out *Set, onlyInts bool, l setLimits) {
+// empty) and replies with its size; event is the keyspace event of a
+// stored result.
+func (c *Ctx) storeSetResult(dst []byte, out *Set, onlyInts bool, l setLimits, event string) {
 	if out.Len() == 0 {
 		c.R.Int(0)
-		c.Delete(dst)
+		if c.Delete(dst) {
+			c.Modified(dst)
+			c.Notify(NotifyGeneric, "del", dst)
+		}
 		return
 	}
 	if onlyInts {
@@ -145,6 +152,8 @@ func (c *Ctx) storeSetResult(dst []byte, out *Set, onlyInts bool, l setLimits) {
 		out.lp = slices.Clip(out.lp)
 	}
 	c.SetValue(dst, out, false) // counts the one change
+	c.Modified(dst)
+	c.Notify(NotifySet, event, dst)
 	c.R.Int(int64(out.Len()))
 }
 
@@ -251,7 +260,11 @@ func (c *Ctx) sunionDiff(keys [][]byte, dst []byte, op int) {
 		}
 	}
 	if dst != nil {
-		c.storeSetResult(dst, out, false, l)
+		event := "sunionstore"
+		if op == setOpDiff {
+			event = "sdiffstore"
+		}
+		c.storeSetResult(dst, out, false, l, event)
 		return
 	}
 	c.R.Set(out.Len())

@@ -93,6 +93,10 @@ func cmdSAdd(c *Ctx) {
 			added++
 		}
 	}
+	if added > 0 {
+		c.Modified(key)
+		c.Notify(NotifySet, "sadd", key)
+	}
 	c.Dirty(int64(added))
 	c.R.Int(int64(added))
 }
@@ -108,13 +112,22 @@ func cmdSRem(c *Ctx) {
 		return
 	}
 	deleted := 0
+	removedKey := false
 	for _, m := range c.Args[2:] {
 		if s.remove(m) {
 			deleted++
 			if s.Len() == 0 {
 				c.dropKey(key)
+				removedKey = true
 				break
 			}
+		}
+	}
+	if deleted > 0 {
+		c.Modified(key)
+		c.Notify(NotifySet, "srem", key)
+		if removedKey {
+			c.Notify(NotifyGeneric, "del", key)
 		}
 	}
 	c.Dirty(int64(deleted))
@@ -192,17 +205,22 @@ func cmdSMove(c *Ctx) {
 		c.R.Int(0)
 		return
 	}
+	c.Notify(NotifySet, "srem", srcKey)
 	if src.Len() == 0 {
 		c.dropKey(srcKey)
+		c.Notify(NotifyGeneric, "del", srcKey)
 	}
 	l := c.setLimits()
 	if dst == nil {
 		dst = newSetFor(bstr(m), 1, l)
 		c.addSet(dstKey, dst)
 	}
+	c.Modified(srcKey)
 	c.Dirty(1)
 	if dst.add(m, l) {
 		c.Dirty(1)
+		c.Modified(dstKey)
+		c.Notify(NotifySet, "sadd", dstKey)
 	}
 	c.R.Int(1)
 }
@@ -225,10 +243,13 @@ func cmdSPop(c *Ctx) {
 		c.R.Null()
 		return
 	}
+	c.Notify(NotifySet, "spop", key)
 	c.replyElem(s.popRandom())
 	if s.Len() == 0 {
 		c.dropKey(key)
+		c.Notify(NotifyGeneric, "del", key)
 	}
+	c.Modified(key)
 	c.Dirty(1)
 }
 
@@ -251,6 +272,8 @@ func spopCount(c *Ctx) {
 		return
 	}
 	size := int64(s.Len())
+	c.Notify(NotifySet, "spop", key)
+	defer c.Modified(key)
 	if count >= size {
 		c.Dirty(size)
 		c.R.Set(int(size))
@@ -259,6 +282,7 @@ func spopCount(c *Ctx) {
 			return true
 		})
 		c.dropKey(key)
+		c.Notify(NotifyGeneric, "del", key)
 		return
 	}
 	c.Dirty(count)

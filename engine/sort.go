@@ -118,7 +118,7 @@ func (c *Ctx) sortLookup(pat, subst []byte, buf *[]byte) (val []byte, ok bool) {
 		if !isHash {
 			return nil, false
 		}
-		v, found := h.Get(field)
+		v, found := h.get(field, c.nowMs)
 		if !found {
 			return nil, false
 		}
@@ -342,9 +342,12 @@ func (c *Ctx) sortGeneric(readonly bool) {
 		}
 		l.sortStoreConvert(fill)
 		c.SetValue(o.store, l, false) // counts one change
+		c.Modified(o.store)
+		c.Notify(NotifyList, "sortstore", o.store)
 		c.Dirty(outlen - 1)
-	} else {
-		c.Delete(o.store)
+	} else if c.Delete(o.store) {
+		c.Modified(o.store)
+		c.Notify(NotifyGeneric, "del", o.store)
 	}
 	c.R.Int(outlen)
 }

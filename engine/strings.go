@@ -192,6 +192,8 @@ func (c *Ctx) setGeneric(f strFlags, key, val []byte, hasExpire bool, at int64, 
 			// Already expired: nothing to store, an old value goes.
 			if found {
 				c.Delete(key)
+				c.Modified(key)
+				c.Notify(NotifyGeneric, "del", key)
 			}
 			if f&strGet == 0 {
 				c.OK()
@@ -200,8 +202,11 @@ func (c *Ctx) setGeneric(f strFlags, key, val []byte, hasExpire bool, at int64, 
 		}
 	}
 	e := c.SetString(key, val, f&strKeepTTL != 0 || hasExpire)
+	c.Modified(key)
+	c.Notify(NotifyString, "set", key)
 	if hasExpire {
 		c.SetExpire(e, at)
+		c.Notify(NotifyGeneric, "expire", key)
 	}
 	if f&strGet == 0 {
 		if rep == replyOneZero {
@@ -270,24 +275,33 @@ func cmdGetEx(c *Ctx) {
 	switch {
 	case f&(strEXAT|strPXAT) != 0 && at <= c.nowMs:
 		c.Delete(key)
+		c.Modified(key)
+		c.Notify(NotifyGeneric, "del", key)
 	case expire != nil:
 		c.SetExpire(e, at)
+		c.Modified(key)
+		c.Notify(NotifyGeneric, "expire", key)
 		c.Dirty(1)
 	case f&strPersist != 0 && e.Val.expire != 0:
 		c.SetExpire(e, 0)
+		c.Modified(key)
+		c.Notify(NotifyGeneric, "persist", key)
 		c.Dirty(1)
 	}
 }
 
 func cmdGetDel(c *Ctx) {
-	if c.replyGet(c.Args[1]) {
-		c.Delete(c.Args[1])
+	if c.replyGet(c.Args[1]) && c.Delete(c.Args[1]) {
+		c.Modified(c.Args[1])
+		c.Notify(NotifyGeneric, "del", c.Args[1])
 	}
 }
 
 func cmdGetSet(c *Ctx) {
 	if c.replyGet(c.Args[1]) {
 		c.SetString(c.Args[1], c.Args[2], false)
+		c.Modified(c.Args[1])
+		c.Notify(NotifyString, "set", c.Args[1])
 	}
 }
 
@@ -315,6 +329,8 @@ func cmdMSet(c *Ctx) {
 	}
 	for j := 1; j < len(c.Args); j += 2 {
 		c.SetString(c.Args[j], c.Args[j+1], false)
+		c.Modified(c.Args[j])
+		c.Notify(NotifyString, "set", c.Args[j])
 	}
 	c.OK()
 }
@@ -332,6 +348,8 @@ func cmdMSetNX(c *Ctx) {
 	}
 	for j := 1; j < len(c.Args); j += 2 {
 		c.SetString(c.Args[j], c.Args[j+1], false)
+		c.Modified(c.Args[j])
+		c.Notify(NotifyString, "set", c.Args[j])
 	}
 	c.R.Int(1)
 }

@@ -73,6 +73,8 @@ func cmdAppend(c *Ctx) {
 	e := c.LookupWrite(key)
 	if e == nil {
 		c.SetValue(key, newStringValue(add), false)
+		c.Modified(key)
+		c.Notify(NotifyString, "append", key)
 		c.R.Int(int64(len(add)))
 		return
 	}
@@ -85,6 +87,8 @@ func cmdAppend(c *Ctx) {
 	}
 	s := rawString(e)
 	s.B = append(s.B, add...)
+	c.Modified(key)
+	c.Notify(NotifyString, "append", key)
 	c.Dirty(1)
 	c.R.Int(int64(len(s.B)))
 }
@@ -161,6 +165,8 @@ func cmdSetRange(c *Ctx) {
 		b := make([]byte, offset+int64(len(val)))
 		copy(b[offset:], val)
 		c.SetValue(key, &Str{B: b, Raw: true}, false)
+		c.Modified(key)
+		c.Notify(NotifyString, "setrange", key)
 		c.R.Int(int64(len(b)))
 		return
 	}
@@ -178,6 +184,8 @@ func cmdSetRange(c *Ctx) {
 	s := rawString(e)
 	s.B = growZero(s.B, int(offset)+len(val))
 	copy(s.B[offset:], val)
+	c.Modified(key)
+	c.Notify(NotifyString, "setrange", key)
 	c.Dirty(1)
 	c.R.Int(int64(len(s.B)))
 }

@@ -36,6 +36,8 @@ func (c *Ctx) incrBy(key []byte, delta int64) {
 	} else {
 		c.SetValue(key, boxInt(cur), false)
 	}
+	c.Modified(key)
+	c.Notify(NotifyString, "incrby", key)
 	c.R.Int(cur)
 }
 
@@ -102,5 +104,7 @@ func cmdIncrByFloat(c *Ctx) {
 	} else {
 		c.SetValue(key, s, false)
 	}
+	c.Modified(key)
+	c.Notify(NotifyString, "incrbyfloat", key)
 	c.R.Bulk(s.B)
 }

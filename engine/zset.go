@@ -165,6 +165,35 @@ func (z *ZSet) setScore(x *zNode, score float64) {
 	dn.Val = zsl.insert(dn.Key, score)
 }
 
+// newZNode returns a node with lvl levels allocated together with it, so
+// that a search step touches one allocation, not two.
+func newZNode(lvl int) *zNode {
+	switch {
+	case lvl == 1:
+		n := &struct {
+			zNode
+			l [1]zLevel
+		}{}
+		n.level = n.l[:]
+		return &n.zNode
+	case lvl == 2:
+		n := &struct {
+			zNode
+			l [2]zLevel
+		}{}
+		n.level = n.l[:]
+		return &n.zNode
+	case lvl <= 4:
+		n := &struct {
+			zNode
+			l [4]zLevel
+		}{}
+		n.level = n.l[:lvl]
+		return &n.zNode
+	}
+	return &zNode{level: make([]zLevel, lvl)}
+}
+
 // zless reports whether (s1, m1) sorts before (s2, m2).
 func zless(s1 float64, m1 string, s2 float64, m2 string) bool {
 	return s1 < s2 || (s1 == s2 && m1 < m2)
@@ -204,7 +233,8 @@ func (zsl *skiplist) insert(member string, score float64) *zNode {
 		}
 		zsl.level = lvl
 	}
-	n := &zNode{member: member, score: score, level: make([]zLevel, lvl)}
+	n := newZNode(lvl)
+	n.member, n.score = member, score
 	for i := 0; i < lvl; i++ {
 		n.level[i].next = update[i].level[i].next
 		update[i].level[i].next = n

@@ -89,15 +89,29 @@ func (c *Ctx) zsetWrite(key []byte) (*ZSet, bool) {
 	return z, true
 }
 
-// zsetDeleteIfEmpty removes key when the set lost its last member; the
-// deletion is not a change of its own (the removals were counted).
-func (c *Ctx) zsetDeleteIfEmpty(key []byte, z *ZSet) {
+// zsetDeleteIfEmpty removes key when the set lost its last member and
+// reports whether it did; the deletion is not a change of its own (the
+// removals were counted).
+func (c *Ctx) zsetDeleteIfEmpty(key []byte, z *ZSet) bool {
 	if z.Len() == 0 {
 		k := bstr(key)
 		if e := c.DB.find(k, c.nowMs); e != nil {
 			c.DB.removeEntry(c.DB.shardFor(k), e)
+			return true
 		}
 	}
+	return false
+}
+
+// zsetRemoved finishes removing members from the sorted set at key, as
+// Valkey's ZREM and ZREMRANGEBY* do: the event, the deletion of an
+// emptied set (with its "del" event) and the change signal.
+func (c *Ctx) zsetRemoved(key []byte, z *ZSet, event string) {
+	c.Notify(NotifyZSet, event, key)
+	if c.zsetDeleteIfEmpty(key, z) {
+		c.Notify(NotifyGeneric, "del", key)
+	}
+	c.Modified(key)
 }
 
 // parseScore is ParseDouble with a fast path: plain decimal syntax is
@@ -228,6 +242,7 @@ parsed:
 		}
 		z = newZSetFor(c.Node, elements, maxLen)
 		c.SetValue(key, z, false)
+		c.Dirty(-1) // creating the key is no change of its own (Valkey's dbAdd)
 	}
 	for j := 0; j < len(pairs); j += 2 {
 		res, ns := z.add(c.Node, pairs[j+1], scores[j/2], f)
@@ -248,6 +263,14 @@ parsed:
 		score = ns
 	}
 	c.Dirty(int64(added + updated))
+	if added+updated > 0 {
+		c.Modified(key)
+		if f.incr {
+			c.Notify(NotifyZSet, "zincr", key)
+		} else {
+			c.Notify(NotifyZSet, "zadd", key)
+		}
+	}
 reply:
 	if f.incr {
 		if processed > 0 {
@@ -519,7 +542,7 @@ func cmdZRem(c *Ctx) {
 	}
 	if deleted > 0 {
 		c.Dirty(int64(deleted))
-		c.zsetDeleteIfEmpty(key, z)
+		c.zsetRemoved(key, z, "zrem")
 	}
 	c.R.Int(int64(deleted))
 }
@@ -532,6 +555,17 @@ const (
 	zRangeScore
 	zRangeLex
 )
+
+// zremrangeEvent is the keyspace event of ZREMRANGEBY<kind>.
+func zremrangeEvent(kind zRangeKind) string {
+	switch kind {
+	case zRangeScore:
+		return "zremrangebyscore"
+	case zRangeLex:
+		return "zremrangebylex"
+	}
+	return "zremrangebyrank"
+}
 
 func cmdZRemRangeByRank(c *Ctx)  { zremrangeGeneric(c, zRangeRank) }
 func cmdZRemRangeByScore(c *Ctx) { zremrangeGeneric(c, zRangeScore) }
@@ -612,7 +646,7 @@ func zremrangeGeneric(c *Ctx, kind zRangeKind) {
 	}
 	if deleted > 0 {
 		c.Dirty(int64(deleted))
-		c.zsetDeleteIfEmpty(key, z)
+		c.zsetRemoved(key, z, zremrangeEvent(kind))
 	}
 	c.R.Int(int64(deleted))
 }
@@ -674,6 +708,9 @@ func zpopGeneric(c *Ctx, keys [][]byte, max, emitKey bool, count int64, nested b
 		c.R.Array(2 * n)
 	case nested && !emitKey:
 		c.R.Array(n)
+	case !nested && emitKey:
+		c.R.Array(2*n + 1)
+		c.R.Bulk(key)
 	case nested && emitKey:
 		c.R.Array(2)
 		c.R.Bulk(key)
@@ -688,11 +725,22 @@ func zpopGeneric(c *Ctx, keys [][]byte, max, emitKey bool, count int64, nested b
 		z.remove(x.member)
 	}
 	c.Dirty(int64(n))
-	c.zsetDeleteIfEmpty(key, z)
+	event := "zpopmin"
+	if max {
+		event = "zpopmax"
+	}
+	c.Notify(NotifyZSet, event, key)
+	if c.zsetDeleteIfEmpty(key, z) {
+		c.Notify(NotifyGeneric, "del", key)
+	}
+	c.Modified(key)
 }
 
-func cmdZMPop(c *Ctx) {
-	numkeys, ok := parseStrictInt(c.Args[1])
+func cmdZMPop(c *Ctx) { zmpop(c, 1, false) }
+
+// zmpop is ZMPOP, and BZMPOP when block, with numkeys at index nk.
+func zmpop(c *Ctx, nk int, block bool) {
+	numkeys, ok := parseStrictInt(c.Args[nk])
 	if !ok || numkeys < 1 {
 		c.Error(ErrNumKeysPositive)
 		return
@@ -701,7 +749,7 @@ func cmdZMPop(c *Ctx) {
 		c.Error(ErrSyntax)
 		return
 	}
-	where := 1 + numkeys + 1
+	where := int64(nk) + numkeys + 1
 	if where >= int64(len(c.Args)) {
 		c.Error(ErrSyntax)
 		return
@@ -733,5 +781,10 @@ func cmdZMPop(c *Ctx) {
 	if count == -1 {
 		count = 1
 	}
-	zpopGeneric(c, c.Args[2:2+numkeys], max, true, count, true)
+	keys := c.Args[nk+1 : int64(nk)+1+numkeys]
+	if block {
+		bzpop(c, keys, max, c.Args[1], count, true)
+		return
+	}
+	zpopGeneric(c, keys, max, true, count, true)
 }

@@ -175,6 +175,8 @@ func zrangeStore(c *Ctx, dst []byte, nodes []*zNode, sized bool) {
 		if e := c.DB.find(k, c.nowMs); e != nil {
 			c.DB.removeEntry(c.DB.shardFor(k), e)
 			c.Dirty(1)
+			c.Modified(dst)
+			c.Notify(NotifyGeneric, "del", dst)
 		}
 		return
 	}
@@ -187,8 +189,9 @@ func zrangeStore(c *Ctx, dst []byte, nodes []*zNode, sized bool) {
 		z.insert(x.member, x.score)
 		z.checkConvert(c.Node, len(x.member))
 	}
-	c.SetValue(dst, z, false)
-	c.Dirty(1)
+	c.SetValue(dst, z, false) // counts the one change
+	c.Modified(dst)
+	c.Notify(NotifyZSet, "zrangestore", dst)
 	c.R.Int(int64(len(nodes)))
 }
 

@@ -45,6 +45,17 @@ const (
 	zaggMax
 )
 
+// zstoreEvent is the keyspace event of Z<op>STORE.
+func zstoreEvent(op zsetOp) string {
+	switch op {
+	case zopInter:
+		return "zinterstore"
+	case zopDiff:
+		return "zdiffstore"
+	}
+	return "zunionstore"
+}
+
 func cmdZUnion(c *Ctx)      { zsetOpGeneric(c, nil, 1, zopUnion, false) }
 func cmdZInter(c *Ctx)      { zsetOpGeneric(c, nil, 1, zopInter, false) }
 func cmdZDiff(c *Ctx)       { zsetOpGeneric(c, nil, 1, zopDiff, false) }
@@ -276,6 +287,8 @@ func zsetOpGeneric(c *Ctx, dst []byte, numIdx int, op zsetOp, cardOnly bool) {
 			if e := c.DB.find(k, c.nowMs); e != nil {
 				c.DB.removeEntry(c.DB.shardFor(k), e)
 				c.Dirty(1)
+				c.Modified(dst)
+				c.Notify(NotifyGeneric, "del", dst)
 			}
 			return
 		}
@@ -287,8 +300,9 @@ func zsetOpGeneric(c *Ctx, dst []byte, numIdx int, op zsetOp, cardOnly bool) {
 				}
 			}
 		}
-		c.SetValue(dst, res, false)
-		c.Dirty(1)
+		c.SetValue(dst, res, false) // counts the one change
+		c.Modified(dst)
+		c.Notify(NotifyZSet, zstoreEvent(op), dst)
 		c.R.Int(int64(res.Len()))
 	default:
 		nested := withScores && c.R.Proto() > 2

@@ -14,9 +14,9 @@ import (
 )
 
 // CLIENT: ID SETNAME GETNAME SETINFO INFO LIST KILL PAUSE UNPAUSE REPLY
-// NO-EVICT NO-TOUCH CAPA HELP. CLIENT TRACKING, CACHING, GETREDIR,
-// TRACKINGINFO and UNBLOCK come with client-side caching and blocking
-// commands; until then they are unknown subcommands.
+// NO-EVICT NO-TOUCH CAPA UNBLOCK HELP. CLIENT TRACKING, CACHING, GETREDIR
+// and TRACKINGINFO come with client-side caching; until then they are
+// unknown subcommands.
 
 func (s *Server) clientCommands() []*engine.Command {
 	const base = engine.NoScript | engine.Loading | engine.Stale | engine.NoKeyspace
@@ -35,6 +35,7 @@ func (s *Server) clientCommands() []*engine.Command {
 			{Name: "no-evict", Arity: 3, Flags: engine.Admin | base, Run: cmdClientNoEvict},
 			{Name: "no-touch", Arity: 3, Flags: base, Run: cmdClientNoTouch},
 			{Name: "capa", Arity: -3, Flags: base, Run: cmdClientCapa},
+			{Name: "unblock", Arity: -3, Flags: engine.Admin | base, Run: s.cmdClientUnblock},
 			{Name: "help", Arity: 2, Flags: engine.Loading | engine.Stale | engine.NoKeyspace, Run: cmdClientHelp},
 		}},
 	}
@@ -121,7 +122,12 @@ func clientTypeByName(name string) int {
 
 // clientType is the session's type: monitors count as normal clients,
 // as in Valkey.
-func (s *session) clientType() int { return clientTypeNormal }
+func (s *session) clientType() int {
+	if s.inPubSub() {
+		return clientTypePubSub
+	}
+	return clientTypeNormal
+}
 
 func (s *Server) sortedSessions() []*session {
 	list := s.sessionList()
@@ -220,11 +226,11 @@ func (s *session) appendClientInfo(b []byte, sess *session, now time.Time) []byt
 	num("idle", now.Unix()-sess.info.lastActive.Load()/1e9)
 	str("flags", sess.flagsString())
 	num("db", sess.info.db.Load())
-	num("sub", 0)
-	num("psub", 0)
-	num("ssub", 0)
-	num("multi", -1)
-	num("watch", 0)
+	num("sub", sess.subCount(engine.SubChannel))
+	num("psub", sess.subCount(engine.SubPattern))
+	num("ssub", sess.subCount(engine.SubShard))
+	num("multi", sess.queuedCount())
+	num("watch", int64(sess.watchCount()))
 	var qbuf, qbufFree, argvMem, rbs, totMem int64
 	if self {
 		argvMem, qbuf, qbufFree = sess.queryBufferUse()
@@ -244,8 +250,9 @@ func (s *session) appendClientInfo(b []byte, sess *session, now time.Time) []byt
 	num("rbp", rbs)
 	num("obl", 0)
 	num("oll", 0)
-	num("omem", 0)
-	num("tot-mem", totMem)
+	omem := sess.outputPending()
+	num("omem", omem)
+	num("tot-mem", totMem+omem)
 	str("events", "r")
 	last, cmds := sess.x.cmd.Load(), sess.x.cmds.Load()
 	if self {
@@ -320,6 +327,12 @@ func (s *session) flagsString() string {
 	var b []byte
 	if f&flagMonitor != 0 {
 		b = append(b, 'O')
+	}
+	if s.inPubSub() {
+		b = append(b, 'P')
+	}
+	if f&flagMulti != 0 {
+		b = append(b, 'x')
 	}
 	if f&flagBlocked != 0 {
 		b = append(b, 'b')

@@ -16,6 +16,11 @@ import (
 // repository (../shared/ref relative to its root).
 const valkeyCommandsDir = "../../shared/ref/valkey-commands"
 
+// valkey9CommandsDir holds the JSON of the commands Valkey 9 added that
+// flect serves (hash field expiry), which the Valkey 8 reference lacks;
+// the cross-check reads it too.
+const valkey9CommandsDir = "../engine/cmddoc/valkey9"
+
 // refCommand is what the cross-check reads from a Valkey JSON file.
 type refCommand struct {
 	Arity        int      `json:"arity"`
@@ -102,6 +107,11 @@ func loadValkeyCommands(t *testing.T) map[string]*refCommand {
 	if err != nil || len(files) == 0 {
 		t.Skipf("Valkey command JSON not found at %s (CI has it)", valkeyCommandsDir)
 	}
+	v9, err := filepath.Glob(filepath.Join(valkey9CommandsDir, "*.json"))
+	if err != nil || len(v9) == 0 {
+		t.Fatalf("no Valkey 9 command JSON in %s", valkey9CommandsDir)
+	}
+	files = append(files, v9...)
 	out := map[string]*refCommand{}
 	for _, f := range files {
 		b, err := os.ReadFile(f)

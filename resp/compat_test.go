@@ -110,6 +110,21 @@ func runCompatFile(t *testing.T, base string, dirs []compat.Directive) {
 				}
 			}
 			continue
+		case compat.Read, compat.ValkeyRead:
+			got, err := fl.read()
+			if err != nil {
+				t.Fatalf("%s: read\n  flect: read error %v after %q", where, err, got)
+			}
+			want := d.Expect
+			if d.Kind == compat.Read {
+				if want, err = rd.read(); err != nil {
+					t.Fatalf("%s: read\n  redis: read error %v after %q", where, err, want)
+				}
+			}
+			if got != want {
+				t.Errorf("%s: %s\n  flect: %q\n  want:  %q", where, d.Kind, got, want)
+			}
+			continue
 		}
 		req := encodeArgs(d.Args)
 		got, err := fl.do(req)
@@ -191,5 +206,11 @@ func (c *rawConn) do(req []byte) (string, error) {
 	if _, err := c.nc.Write(req); err != nil {
 		return "", err
 	}
+	return resptest.ReadFrame(c.br)
+}
+
+// read reads one more reply frame.
+func (c *rawConn) read() (string, error) {
+	c.nc.SetDeadline(time.Now().Add(10 * time.Second))
 	return resptest.ReadFrame(c.br)
 }

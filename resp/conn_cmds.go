@@ -33,6 +33,8 @@ func (s *Server) commands() []*engine.Command {
 		s.commandCommands(),
 		s.slowlogCommands(),
 		s.latencyCommands(),
+		s.pubsubCommands(),
+		s.multiCommands(),
 	} {
 		out = append(out, group...)
 	}
@@ -42,6 +44,10 @@ func (s *Server) commands() []*engine.Command {
 func sessionOf(c *engine.Ctx) *session { return c.Sess.(*session) }
 
 func cmdPing(c *engine.Ctx) {
+	if len(c.Args) <= 2 && c.R.Proto() == 2 && sessionOf(c).inPubSub() {
+		pubsubPong(c)
+		return
+	}
 	switch len(c.Args) {
 	case 1:
 		c.R.Simple("PONG")
@@ -157,6 +163,7 @@ func (s *session) bind(ns *engine.Namespace) {
 	s.authed = true
 	s.rd.Authenticated = true
 	if s.cl.NS != ns {
+		s.pubsubRebind(ns)
 		s.cl.NS = ns
 		s.cl.DB = 0
 		s.info.db.Store(0)

@@ -82,7 +82,7 @@ func (s *Server) infoString(c *engine.Ctx, sections map[string]bool, all bool) s
 		s.infoServer(&b, now)
 	}
 	if section("clients") {
-		s.infoClients(&b)
+		s.infoClients(&b, c.Client.NS)
 	}
 	if section("memory") {
 		s.infoMemory(&b)
@@ -258,7 +258,7 @@ func (s *Server) infoServer(b *bytes.Buffer, now time.Time) {
 	fmt.Fprintf(b, "listener0:name=tcp,bind=%s,port=%d\r\n", strings.ReplaceAll(bind, " ", ",bind="), port)
 }
 
-func (s *Server) infoClients(b *bytes.Buffer) {
+func (s *Server) infoClients(b *bytes.Buffer, ns *engine.Namespace) {
 	s.settings.mu.RLock()
 	maxc := s.settings.maxClients
 	s.settings.mu.RUnlock()
@@ -269,12 +269,14 @@ func (s *Server) infoClients(b *bytes.Buffer) {
 	field(b, "client_recent_max_output_buffer", 0)
 	field(b, "blocked_clients", s.x.blocked.Load())
 	field(b, "tracking_clients", 0)
-	field(b, "pubsub_clients", 0)
-	field(b, "watching_clients", 0)
-	field(b, "clients_in_timeout_table", 0)
-	field(b, "total_watched_keys", 0)
-	field(b, "total_blocking_keys", 0)
-	field(b, "total_blocking_keys_on_nokey", 0)
+	field(b, "pubsub_clients", s.pubsubStats().Clients)
+	watchedKeys, watching := ns.WatchedKeys()
+	blockingKeys, onNoKey := ns.BlockingKeys()
+	field(b, "watching_clients", watching)
+	field(b, "clients_in_timeout_table", ns.BlockedWithTimeout())
+	field(b, "total_watched_keys", watchedKeys)
+	field(b, "total_blocking_keys", blockingKeys)
+	field(b, "total_blocking_keys_on_nokey", onNoKey)
 }
 
 // memStats are the memory figures INFO and the peak tracking use, read
@@ -525,9 +527,10 @@ func (s *Server) infoStats(b *bytes.Buffer) {
 	field(b, "current_eviction_exceeded_time", 0)
 	field(b, "keyspace_hits", hits)
 	field(b, "keyspace_misses", misses)
-	field(b, "pubsub_channels", 0)
-	field(b, "pubsub_patterns", 0)
-	field(b, "pubsubshard_channels", 0)
+	ps := s.pubsubStats()
+	field(b, "pubsub_channels", ps.Channels)
+	field(b, "pubsub_patterns", ps.Patterns)
+	field(b, "pubsubshard_channels", ps.ShardChannels)
 	field(b, "latest_fork_usec", 0)
 	field(b, "total_forks", 0)
 	field(b, "migrate_cached_sockets", 0)

@@ -158,6 +158,7 @@ const (
 	flagNoTouch
 	flagBlocked
 	flagCloseAfterReply
+	flagMulti
 )
 
 // Reply modes of CLIENT REPLY (sessionExt.reply).
@@ -230,6 +231,9 @@ type countReader struct {
 
 // Read reads from the connection, counting the bytes.
 func (r countReader) Read(p []byte) (int, error) {
+	if n, err, ok := r.sess.readStash(p); ok {
+		return n, err // counted when read
+	}
 	n, err := r.sess.nc.Read(p)
 	if n > 0 {
 		r.sess.x.netIn.Add(int64(n))
@@ -458,17 +462,7 @@ func replyHelp(c *engine.Ctx, name string, lines ...string) {
 }
 
 // subcommandSyntaxError is Valkey's addReplySubcommandSyntaxError.
-func subcommandSyntaxError(c *engine.Ctx) {
-	c.Error("ERR unknown subcommand or wrong number of arguments for '" + truncateArg(c.Args[1], 128) +
-		"'. Try " + strings.ToUpper(string(c.Args[0])) + " HELP.")
-}
-
-func truncateArg(b []byte, n int) string {
-	if len(b) > n {
-		b = b[:n]
-	}
-	return sanitize(string(b))
-}
+func subcommandSyntaxError(c *engine.Ctx) { c.Error(engine.ErrSubcommandSyntax(c.Args)) }
 
 // sanitize replaces CR and LF, which must not appear in an error or status.
 func sanitize(s string) string {
@@ -694,6 +688,8 @@ func (s *session) reset() {
 	if s.x.mon != nil {
 		s.srv.x.mon.remove(s)
 	}
+	s.pubsubReset()
+	s.endMulti()
 	s.cl.DB = 0
 	s.info.db.Store(0)
 	s.w.SetProto(2)
@@ -766,4 +762,5 @@ func (s *session) kill() {
 // calls it.
 func (s *Server) sessionClosed(sess *session) {
 	s.x.mon.remove(sess)
+	sess.endMulti()
 }

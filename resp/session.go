@@ -40,6 +40,14 @@ type session struct {
 	info sessionInfo
 	// x is the state of the server commands (server_cmds.go).
 	x sessionExt
+	// blk is the blocking state (blocking.go).
+	blk blockedState
+	// ps is the pub/sub state (pubsub_session.go).
+	ps pubsubState
+	// multi is the open transaction (multi.go); multiView publishes it
+	// to other sessions' CLIENT LIST.
+	multi     *multiState
+	multiView atomic.Pointer[multiState]
 }
 
 // sessionInfo is what CLIENT LIST / CLIENT INFO print about a connection.
@@ -61,6 +69,7 @@ func (s *Server) newSession(nc net.Conn) *session {
 	sess.laddr = nc.LocalAddr().String()
 	sess.cl.ID = s.nextID.Add(1)
 	sess.cl.NS = s.node.Default()
+	sess.cl.Watch = &engine.WatchSet{}
 	sess.x.dead = make(chan struct{})
 	sess.x.limitsGen = s.x.limitsGen.Load()
 	s.settings.mu.RLock()
@@ -85,7 +94,8 @@ func (s *session) beforeRead() error {
 		return err
 	}
 	s.refreshLimits()
-	if t := time.Duration(s.srv.settings.timeout.Load()); t > 0 {
+	// Subscribed clients are never idle-timed out (pubsub_session.go).
+	if t := time.Duration(s.srv.settings.timeout.Load()); t > 0 && !s.inPubSub() {
 		s.deadline = true
 		return s.nc.SetReadDeadline(time.Now().Add(t))
 	} else if s.deadline {
@@ -98,6 +108,9 @@ func (s *session) beforeRead() error {
 // flush writes pending replies.
 func (s *session) flush() error {
 	s.publish()
+	if done, err := s.flushOut(); done { // subscribed: via the outbuf (outbuf.go)
+		return err
+	}
 	if s.w.Len() == 0 {
 		return nil
 	}
@@ -126,6 +139,7 @@ func (s *Server) serveConn(nc net.Conn) {
 		return
 	}
 	defer s.unregister(sess)
+	defer sess.pubsubClose()
 	for {
 		reads := sess.rd.reads
 		args, err := sess.rd.ReadCommand()
@@ -184,6 +198,7 @@ const protectedModeError = "DENIED Valkey is running in protected mode because p
 
 // handle runs one request.
 func (s *session) handle(args [][]byte) {
+	s.pubsubBegin()
 	mark := s.w.Len()
 	cmd, errText := s.resolve(args)
 	s.x.lastCmd = cmd
@@ -191,18 +206,28 @@ func (s *session) handle(args [][]byte) {
 		if cmd != nil {
 			cmd.Stats().RejectedCalls.Add(1)
 		}
-		s.w.Error(errText)
+		s.reject(cmd, errText)
 		s.afterReply(mark)
 		return
 	}
 	if !s.authed && !cmd.Has(engine.NoAuth) {
 		cmd.Stats().RejectedCalls.Add(1)
-		s.w.Error(engine.ErrNoAuth)
+		s.reject(cmd, engine.ErrNoAuth)
+		s.afterReply(mark)
+		return
+	}
+	if s.pubsubReject(cmd) {
+		s.abortMulti()
 		s.afterReply(mark)
 		return
 	}
 	h := s.srv.x.hooks.Load()
 	if h != 0 && !s.beforeCall(h, cmd) {
+		s.abortMulti()
+		s.afterReply(mark)
+		return
+	}
+	if s.queueMulti(cmd, args) {
 		s.afterReply(mark)
 		return
 	}
@@ -210,6 +235,9 @@ func (s *session) handle(args [][]byte) {
 	s.ctx.Cmd = cmd
 	s.x.errored = false
 	s.call()
+	if w := s.ctx.Blocked(); w != nil && !s.waitBlocked(w) {
+		s.closeAfterReply = true
+	}
 	s.afterCall(h, mark)
 	s.info.lastActive.Store(s.ctx.Now().UnixNano())
 }

@@ -6,8 +6,9 @@
 # that both see the same machine noise. Both servers are stopped on exit.
 #
 # Environment:
-#   BENCH_TESTS    redis-benchmark tests (default set,get,incr,mset; collection rows such as
-#                  lpush,rpop,sadd,spop,hset,zadd,zpopmin work too: lrange_* need a smaller BENCH_N16)
+#   BENCH_TESTS    redis-benchmark tests (default set,get,incr,mset,pfadd; collection rows such as
+#                  lpush,rpop,sadd,spop,hset,zadd,zpopmin work too: lrange_* need a smaller BENCH_N16;
+#                  pfadd is a custom command, PFADD hll __rand_int__; xadd is XADD s * f v)
 #   BENCH_CLIENTS  parallel connections (default 50)
 #   BENCH_N1       requests per run without pipelining (default 100000)
 #   BENCH_N16      requests per run with -P 16 (default 1000000)
@@ -18,7 +19,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-TESTS=${BENCH_TESTS:-set,get,incr,mset}
+TESTS=${BENCH_TESTS:-set,get,incr,mset,pfadd}
 CLIENTS=${BENCH_CLIENTS:-50}
 N1=${BENCH_N1:-100000}
 N16=${BENCH_N16:-1000000}
@@ -108,8 +109,13 @@ echo
 # run PORT TEST PIPELINE N prints "rps p50 p99" or "error".
 run() {
 	local out
+	local sel=(-t "$2")
+	case $2 in
+	pfadd) sel=(PFADD hll __rand_int__) ;; # not a redis-benchmark test: a custom command
+	xadd) sel=(XADD s '*' f v) ;;         # a custom command too: appends to one stream
+	esac
 	if ! out=$(timeout "$RUN_TIMEOUT" "${CLI_PIN[@]}" redis-benchmark -h 127.0.0.1 -p "$1" -c "$CLIENTS" -n "$4" \
-		-r "$KEYSPACE" -P "$3" -t "$2" --csv 2>"$workdir/err"); then
+		-r "$KEYSPACE" -P "$3" --csv "${sel[@]}" 2>"$workdir/err"); then
 		echo "error"
 		return
 	fi

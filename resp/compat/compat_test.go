@@ -22,6 +22,8 @@ func TestParse(t *testing.T) {
 		"sleep: 120",
 		"resp3",
 		"  GET 'k'\r",
+		"read",
+		`valkey-read => >3\r\n`,
 	}, "\n")
 	dirs, err := Parse("t.txt", strings.NewReader(script))
 	if err != nil {
@@ -42,6 +44,8 @@ func TestParse(t *testing.T) {
 		{9, Sleep, `[]`, "", 120 * time.Millisecond},
 		{10, RESP3, `[]`, "", 0},
 		{11, Exact, `["GET" "k"]`, "", 0},
+		{12, Read, `[]`, "", 0},
+		{13, ValkeyRead, `[]`, ">3\r\n", 0},
 	}
 	if len(dirs) != len(want) {
 		t.Fatalf("%d directives, want %d: %+v", len(dirs), len(want), dirs)

@@ -16,6 +16,11 @@
 //	                          raw reply, written with Go string escapes
 //	sleep: 1200               pause, in milliseconds
 //	resp3                     both connections switch to RESP3 (HELLO 3)
+//	read                      read one more reply frame from both servers
+//	                          (further subscribe confirmations, pushes) and
+//	                          compare them
+//	valkey-read => >3\r\n...  read one more frame from flect only and
+//	                          compare it with the expected raw reply
 //	needs: RPUSH              the directives that follow, up to the next
 //	                          `needs:` line, run only once flect has every
 //	                          command named (`needs:` alone ends the block)
@@ -49,6 +54,11 @@ const (
 	Sleep
 	// RESP3 switches both connections to RESP3.
 	RESP3
+	// Read reads one more frame from both connections and compares them.
+	Read
+	// ValkeyRead reads one more frame from flect and compares it with
+	// Expect.
+	ValkeyRead
 )
 
 // String returns the directive's prefix as written in scripts.
@@ -66,6 +76,10 @@ func (k Kind) String() string {
 		return "sleep"
 	case RESP3:
 		return "resp3"
+	case Read:
+		return "read"
+	case ValkeyRead:
+		return "valkey-read"
 	}
 	return "kind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -128,6 +142,16 @@ func Parse(name string, r io.Reader) ([]Directive, error) {
 func parseLine(s string) (Directive, error) {
 	if s == "resp3" {
 		return Directive{Kind: RESP3}, nil
+	}
+	if s == "read" {
+		return Directive{Kind: Read}, nil
+	}
+	if rest, ok := strings.CutPrefix(s, "valkey-read => "); ok {
+		exp, err := Unescape(rest)
+		if err != nil {
+			return Directive{}, err
+		}
+		return Directive{Kind: ValkeyRead, Expect: exp}, nil
 	}
 	kind, rest := Exact, s
 	for _, p := range []struct {

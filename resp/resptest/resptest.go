@@ -92,6 +92,9 @@ func Encode(args ...string) []byte {
 	return []byte(b.String())
 }
 
+// Close closes the connection.
+func (c *Conn) Close() { c.nc.Close() }
+
 // Send writes a request without reading the reply.
 func (c *Conn) Send(args ...string) {
 	c.t.Helper()

@@ -1,6 +1,10 @@
 // Command gen writes engine/cmddoc's generated data from Valkey's command
 // JSON files: go run ./gen -in <dir of *.json> -out zcommands.go
 //
+// -in may list several directories, comma-separated: Valkey's JSON (Valkey
+// 8, kept outside the repository) and valkey9/, the JSON of the commands
+// Valkey 9 added that flect serves.
+//
 // It applies the transformations Valkey's own generator
 // (utils/generate-command-code.py) and command table setup (server.c
 // populateCommandStructure) apply, so that the data prints exactly as
@@ -26,10 +30,10 @@ import (
 )
 
 func main() {
-	in := flag.String("in", "", "directory of Valkey command JSON files")
+	in := flag.String("in", "", "directories of Valkey command JSON files, comma-separated")
 	out := flag.String("out", "zcommands.go", "output Go file")
 	flag.Parse()
-	docs, err := Load(*in)
+	docs, err := Load(strings.Split(*in, ",")...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
@@ -155,15 +159,19 @@ var keySpecFlagOrder = []struct{ json, name string }{
 	{"VARIABLE_FLAGS", "variable_flags"},
 }
 
-// Load reads every *.json file of dir and returns the metadata of every
+// Load reads every *.json file of dirs and returns the metadata of every
 // command and subcommand, sorted by full name.
-func Load(dir string) ([]cmddoc.Doc, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
-	if err != nil {
-		return nil, err
-	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("no JSON files in %q", dir)
+func Load(dirs ...string) ([]cmddoc.Doc, error) {
+	var files []string
+	for _, dir := range dirs {
+		fs, err := filepath.Glob(filepath.Join(dir, "*.json"))
+		if err != nil {
+			return nil, err
+		}
+		if len(fs) == 0 {
+			return nil, fmt.Errorf("no JSON files in %q", dir)
+		}
+		files = append(files, fs...)
 	}
 	type entry struct {
 		name string

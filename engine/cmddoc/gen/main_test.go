@@ -15,7 +15,7 @@ func TestGeneratedDataIsCurrent(t *testing.T) {
 	if _, err := os.Stat(refDir); err != nil {
 		t.Skipf("Valkey command JSON not found at %s: %v", refDir, err)
 	}
-	docs, err := Load(refDir)
+	docs, err := Load(refDir, "../valkey9")
 	if err != nil {
 		t.Fatal(err)
 	}

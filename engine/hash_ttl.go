@@ -1,0 +1,234 @@
+package engine
+
+import "github.com/flect-kv/flect/engine/dict"
+
+// Field expiry of a hash (Valkey 9's volatile set). A hash whose fields
+// have deadlines is hashtable-encoded and holds a hashVol: the deadline of
+// each volatile field, and a min-heap of them so that the earliest is found
+// in O(1) and reaping the due fields costs O(log n) each. A field is gone
+// once the clock is past its deadline (it lives through the deadline's
+// millisecond, as keys do); until the reaper deletes it, reads skip it.
+
+// hfTTL is one volatile field: its name (the dict node's key, shared), its
+// deadline in unix ms and its index in the heap.
+type hfTTL struct {
+	field string
+	at    int64
+	i     int
+}
+
+// hashVol is the volatile set of a hash.
+type hashVol struct {
+	m    map[string]*hfTTL
+	heap []*hfTTL
+}
+
+// Sizes for the MEMORY USAGE estimate of the volatile set: the hfTTL, its
+// map entry (key header, pointer, bucket share) and its heap slot.
+const hashVolFieldSize = 40 + 40 + 8
+
+func (v *hashVol) len() int { return len(v.heap) }
+
+func (v *hashVol) less(i, j int) bool { return v.heap[i].at < v.heap[j].at }
+
+func (v *hashVol) swap(i, j int) {
+	v.heap[i], v.heap[j] = v.heap[j], v.heap[i]
+	v.heap[i].i = i
+	v.heap[j].i = j
+}
+
+func (v *hashVol) up(j int) {
+	for j > 0 {
+		p := (j - 1) / 2
+		if !v.less(j, p) {
+			break
+		}
+		v.swap(j, p)
+		j = p
+	}
+}
+
+func (v *hashVol) down(i int) {
+	n := len(v.heap)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		j := l
+		if r := l + 1; r < n && v.less(r, l) {
+			j = r
+		}
+		if !v.less(j, i) {
+			return
+		}
+		v.swap(i, j)
+		i = j
+	}
+}
+
+// set gives field (a string the caller keeps alive, the dict key) the
+// deadline at, adding or moving it.
+func (v *hashVol) set(field string, at int64) {
+	if t := v.m[field]; t != nil {
+		old := t.at
+		t.at = at
+		if at < old {
+			v.up(t.i)
+		} else {
+			v.down(t.i)
+		}
+		return
+	}
+	t := &hfTTL{field: field, at: at, i: len(v.heap)}
+	v.m[field] = t
+	v.heap = append(v.heap, t)
+	v.up(t.i)
+}
+
+// remove forgets field's deadline and reports whether it had one.
+func (v *hashVol) remove(field string) bool {
+	t := v.m[field]
+	if t == nil {
+		return false
+	}
+	delete(v.m, field)
+	last := len(v.heap) - 1
+	i := t.i
+	if i != last {
+		v.swap(i, last)
+	}
+	v.heap[last] = nil
+	v.heap = v.heap[:last]
+	if i < last {
+		v.down(i)
+		v.up(i)
+	}
+	return true
+}
+
+// min returns the earliest deadline; the set must not be empty.
+func (v *hashVol) min() int64 { return v.heap[0].at }
+
+// expiredCount returns how many fields are past their deadline at now.
+// It walks only the heap's part that is due.
+func (v *hashVol) expiredCount(now int64) int {
+	n := 0
+	var walk func(i int)
+	walk = func(i int) {
+		if i >= len(v.heap) || v.heap[i].at >= now {
+			return
+		}
+		n++
+		walk(2*i + 1)
+		walk(2*i + 2)
+	}
+	walk(0)
+	return n
+}
+
+// fieldAt returns the deadline of field (0 when it has none).
+func (h *Hash) fieldAt(field string) int64 {
+	if h.vol == nil {
+		return 0
+	}
+	if t := h.vol.m[field]; t != nil {
+		return t.at
+	}
+	return 0
+}
+
+// fieldExpired reports whether field has a deadline before now.
+func (h *Hash) fieldExpired(field string, now int64) bool {
+	at := h.fieldAt(field)
+	return at != 0 && at < now
+}
+
+// hasVolatile reports whether some field has a deadline.
+func (h *Hash) hasVolatile() bool { return h.vol != nil && h.vol.len() > 0 }
+
+// minExpiry returns the earliest field deadline, or 0.
+func (h *Hash) minExpiry() int64 {
+	if !h.hasVolatile() {
+		return 0
+	}
+	return h.vol.min()
+}
+
+// setFieldExpiry gives the existing field node n the deadline at (0 clears
+// it). The hash is hashtable-encoded.
+func (h *Hash) setFieldExpiry(n *dict.Node[string], at int64) {
+	if at == 0 {
+		h.clearFieldExpiry(n.Key)
+		return
+	}
+	if h.vol == nil {
+		h.vol = &hashVol{m: map[string]*hfTTL{}}
+	}
+	h.vol.set(n.Key, at)
+}
+
+// clearFieldExpiry drops field's deadline and reports whether it had one.
+func (h *Hash) clearFieldExpiry(field string) bool {
+	if h.vol == nil || !h.vol.remove(field) {
+		return false
+	}
+	if h.vol.len() == 0 {
+		h.vol = nil
+	}
+	return true
+}
+
+// expiredCount returns how many fields are past their deadline at now but
+// not reaped yet.
+func (h *Hash) expiredCount(now int64) int {
+	if !h.hasVolatile() {
+		return 0
+	}
+	return h.vol.expiredCount(now)
+}
+
+// liveLen returns the number of fields not past their deadline.
+func (h *Hash) liveLen(now int64) int { return h.Len() - h.expiredCount(now) }
+
+// liveNode returns the dict node of a live field of a hashtable hash, or nil.
+func (h *Hash) liveNode(field []byte, now int64) *dict.Node[string] {
+	if h.ht == nil {
+		return nil
+	}
+	n := h.ht.Find(bstr(field))
+	if n == nil || h.fieldExpired(n.Key, now) {
+		return nil
+	}
+	return n
+}
+
+// reapExpired deletes up to max fields whose deadline is before now, the
+// earliest first, and returns how many it deleted.
+func (h *Hash) reapExpired(now int64, max int) int {
+	n := 0
+	for n < max && h.hasVolatile() {
+		t := h.vol.heap[0]
+		if t.at >= now {
+			break
+		}
+		f := t.field
+		h.clearFieldExpiry(f)
+		h.ht.Delete(f)
+		n++
+	}
+	return n
+}
+
+// copyVol duplicates the volatile set of src into h, a copy of src whose
+// dict d holds the same fields.
+func (h *Hash) copyVol(src *Hash, d *dict.Dict[string]) {
+	if !src.hasVolatile() {
+		return
+	}
+	for _, t := range src.vol.heap {
+		if n := d.Find(t.field); n != nil {
+			h.setFieldExpiry(n, t.at)
+		}
+	}
+}

@@ -160,9 +160,11 @@ func (z *ZSet) setScore(x *zNode, score float64) {
 		x.score = score
 		return
 	}
-	dn := z.dict.Find(x.member)
+	// Move the node itself, as Valkey's zslUpdateScore does: the dict
+	// keeps pointing at it and nothing is allocated.
 	zsl.delete(x.score, x.member)
-	dn.Val = zsl.insert(dn.Key, score)
+	x.score = score
+	zsl.insertNode(x)
 }
 
 // newZNode returns a node with lvl levels allocated together with it, so
@@ -208,8 +210,18 @@ func randomLevel() int {
 }
 
 func (zsl *skiplist) insert(member string, score float64) *zNode {
+	n := newZNode(randomLevel())
+	n.member, n.score = member, score
+	zsl.insertNode(n)
+	return n
+}
+
+// insertNode links n (member, score and levels set, not linked) at its
+// place.
+func (zsl *skiplist) insertNode(n *zNode) {
 	var update [zMaxLevel]*zNode
 	var rank [zMaxLevel]int
+	member, score := n.member, n.score
 	x := zsl.head
 	for i := zsl.level - 1; i >= 0; i-- {
 		if i < zsl.level-1 {
@@ -221,7 +233,7 @@ func (zsl *skiplist) insert(member string, score float64) *zNode {
 		}
 		update[i] = x
 	}
-	lvl := randomLevel()
+	lvl := len(n.level)
 	if lvl > zsl.level {
 		for len(zsl.head.level) < lvl {
 			zsl.head.level = append(zsl.head.level, zLevel{})
@@ -233,8 +245,6 @@ func (zsl *skiplist) insert(member string, score float64) *zNode {
 		}
 		zsl.level = lvl
 	}
-	n := newZNode(lvl)
-	n.member, n.score = member, score
 	for i := 0; i < lvl; i++ {
 		n.level[i].next = update[i].level[i].next
 		update[i].level[i].next = n
@@ -244,6 +254,7 @@ func (zsl *skiplist) insert(member string, score float64) *zNode {
 	for i := lvl; i < zsl.level; i++ {
 		update[i].level[i].span++
 	}
+	n.back = nil
 	if update[0] != zsl.head {
 		n.back = update[0]
 	}
@@ -253,7 +264,6 @@ func (zsl *skiplist) insert(member string, score float64) *zNode {
 		zsl.tail = n
 	}
 	zsl.length++
-	return n
 }
 
 func (zsl *skiplist) unlink(x *zNode, update *[zMaxLevel]*zNode) {

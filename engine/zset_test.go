@@ -335,3 +335,73 @@ func TestParseScore(t *testing.T) {
 		}
 	}
 }
+
+// checkSkiplist verifies a skiplist's structure: order, back links, tail,
+// length, and every level's spans against level-0 positions.
+func checkSkiplist(t *testing.T, zsl *skiplist) {
+	t.Helper()
+	pos := map[*zNode]int{zsl.head: 0}
+	i := 0
+	var prev *zNode
+	for x := zsl.head.level[0].next; x != nil; x = x.level[0].next {
+		i++
+		pos[x] = i
+		if x.back != prev {
+			t.Fatalf("node %d: back link", i)
+		}
+		if prev != nil && !zless(prev.score, prev.member, x.score, x.member) {
+			t.Fatalf("node %d out of order", i)
+		}
+		prev = x
+	}
+	if i != zsl.length || zsl.tail != prev {
+		t.Fatalf("length %d/%d or tail wrong", i, zsl.length)
+	}
+	for lv := 0; lv < zsl.level; lv++ {
+		for x := zsl.head; x != nil; x = x.level[lv].next {
+			next := x.level[lv].next
+			want := zsl.length + 1 - pos[x]
+			if next != nil {
+				want = pos[next] - pos[x]
+			}
+			if next == nil && x.level[lv].span != 0 && x.level[lv].span != want-1 && x.level[lv].span != want {
+				t.Fatalf("level %d: tail span %d", lv, x.level[lv].span)
+			}
+			if next != nil && x.level[lv].span != want {
+				t.Fatalf("level %d: span %d want %d", lv, x.level[lv].span, want)
+			}
+		}
+	}
+	for r := 1; r <= zsl.length; r++ {
+		if x := zsl.byRank(r); pos[x] != r {
+			t.Fatalf("byRank(%d) = node %d", r, pos[x])
+		}
+	}
+}
+
+func TestSkiplistInvariantsUnderUpdates(t *testing.T) {
+	z := NewZSet()
+	z.listpack = false
+	nodes := map[string]*zNode{}
+	for round := 0; round < 3000; round++ {
+		m := "m" + strconv.Itoa(rand.IntN(200))
+		s := float64(rand.IntN(40))
+		if x, ok := nodes[m]; ok {
+			if rand.IntN(5) == 0 {
+				z.remove(m)
+				delete(nodes, m)
+			} else {
+				z.setScore(x, s)
+				if z.dict.Find(m).Val != x {
+					t.Fatal("dict no longer points at the moved node")
+				}
+			}
+		} else {
+			nodes[m] = z.insert(m, s)
+		}
+		if round%100 == 0 {
+			checkSkiplist(t, &z.zsl)
+		}
+	}
+	checkSkiplist(t, &z.zsl)
+}

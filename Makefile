@@ -8,14 +8,14 @@ DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 
 # Packages with concurrent code run under the race detector.
-RACE_PKGS := ./engine/... ./resp/...
+RACE_PKGS := ./engine/... ./resp/... ./tenancy/...
 # Every other package (found at run time, so new ones are never missed).
 OTHER_PKGS = $(shell $(GO) list ./... | grep -Ev '/(engine|resp)(/|$$)')
 
 # Fuzz targets, as package:FuzzName; each runs FUZZTIME in `make fuzz`.
 FUZZ_TARGETS := ./resp:FuzzReader ./resp:FuzzParseLen ./engine:FuzzParseDouble ./engine:FuzzParseLongDouble \
                 ./engine:FuzzStringCommands ./engine:FuzzHLLSparse ./engine:FuzzHLLCommands \
-                ./engine:FuzzOutputBufferLimits
+                ./engine:FuzzOutputBufferLimits ./persistence/rdb:FuzzReadValue ./persistence/rdb:FuzzLZF
 FUZZTIME     ?= 30s
 # A hung test fails the run (with every goroutine's stack) instead of
 # stalling CI; the whole suite takes well under a minute.

@@ -3,6 +3,7 @@ module github.com/flect-kv/flect
 go 1.26.8
 
 require (
+	github.com/BurntSushi/toml v1.6.0
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/spf13/cobra v1.10.2
 	github.com/tidwall/redcon v1.6.4

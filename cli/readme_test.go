@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/flect-kv/flect/engine"
+	"github.com/flect-kv/flect/persistence/rdb"
 	"github.com/flect-kv/flect/resp"
 )
 
@@ -53,6 +54,7 @@ func commandList(t *engine.Table) string {
 // the command table. Run `make readme` to regenerate it.
 func TestREADMECommands(t *testing.T) {
 	node := engine.NewNode(engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	rdb.Register(node.Table())
 	resp.New(node, resp.Options{})
 	list := commandList(node.Table())
 

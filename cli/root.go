@@ -6,6 +6,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/spf13/cobra"
 )
@@ -23,7 +24,7 @@ func NewRootCmd(info BuildInfo) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(NewServerCmd(info), NewVersionCmd(info))
+	root.AddCommand(NewServerCmd(info), NewVersionCmd(info), NewKVCmd(os.Getenv))
 	return root
 }
 

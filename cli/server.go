@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/flect-kv/flect/engine"
+	"github.com/flect-kv/flect/persistence/rdb"
 	"github.com/flect-kv/flect/resp"
 	"github.com/spf13/cobra"
 )
@@ -126,6 +127,7 @@ func runServer(ctx context.Context, o *serverOptions, info BuildInfo) error {
 	lv.Set(lvl)
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))
 	node := engine.NewNode(engine.Options{Databases: o.databases, Logger: log})
+	rdb.Register(node.Table())
 	pm := bool(o.protectedMode)
 	srv := resp.New(node, resp.Options{
 		Bind:          o.bind,

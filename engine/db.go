@@ -98,7 +98,6 @@ func (db *DB) set(k string, val any, keepTTL bool, now int64) *Entry {
 	e.Val.val = val
 	db.data.trackStored(e)
 	db.overwritten(s, e, keepTTL, now)
-	db.ns.blocking.signal(db.index, k)
 	return e
 }
 
@@ -161,6 +160,9 @@ func (db *DB) overwritten(s *shard, e *Entry, keepTTL bool, now int64) {
 		db.setExpire(s, e, 0)
 	}
 	db.ns.Stats.Dirty.Add(1)
+	// A client blocked on the key may be woken by its new type
+	// (XREADGROUP fails with WRONGTYPE).
+	db.ns.blocking.signal(db.index, e.Key)
 }
 
 // lruClock is Valkey's LRU clock: seconds resolution, 24 bits.

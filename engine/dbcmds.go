@@ -40,12 +40,14 @@ func (db *DB) flush() int {
 }
 
 // Flush empties every database of the namespace and returns how many keys
-// were removed. The caller holds the namespace exclusively (see Lock).
+// were removed; its tracking clients are told every key is invalid. The
+// caller holds the namespace exclusively (see Lock).
 func (ns *Namespace) Flush() int {
 	n := 0
 	for _, db := range ns.dbs {
 		n += db.flush()
 	}
+	ns.trackingFlush()
 	return n
 }
 
@@ -54,6 +56,7 @@ func cmdFlushDB(c *Ctx) {
 		return
 	}
 	c.Dirty(int64(c.DB.flush()))
+	c.Client.NS.trackingFlush()
 	c.OK()
 }
 

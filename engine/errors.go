@@ -353,3 +353,73 @@ const ErrNumFields = "ERR numfields should be greater than 0 and match the provi
 
 // ErrSsubscribeDenyBlocking is SSUBSCRIBE's error inside a transaction.
 const ErrSsubscribeDenyBlocking = "ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client"
+
+// ErrNoPermCmd is Valkey's ACL refusal of a command, which flect gives a
+// store's client running a node-wide command.
+func ErrNoPermCmd(user, fullname string) string {
+	return "NOPERM User " + user + " has no permissions to run the '" + fullname + "' command"
+}
+
+// Errors of the store administration commands (FLECT.KV).
+const (
+	ErrKVNotAdmin  = "NOPERM FLECT.KV needs the admin credential (the node's requirepass, or a loopback connection when none is set)"
+	ErrKVName      = "ERR invalid store name: use 1 to 63 lower-case letters, digits and hyphens, starting with a letter or digit (not \"default\")"
+	ErrKVExists    = "ERR a store with this name already exists"
+	ErrKVNoStore   = "ERR no such store"
+	ErrKVPolicy    = "ERR invalid maxmemory policy: use noeviction, allkeys-lru, allkeys-lfu, allkeys-random, volatile-lru, volatile-lfu, volatile-random or volatile-ttl"
+	ErrKVMaxmemory = "ERR invalid maxmemory: use a size such as 0, 1048576, 64mb or 1gb"
+	ErrKVGrace     = "ERR invalid grace: use a number of seconds from 0 to 2592000"
+)
+
+// Errors of DUMP and RESTORE.
+const (
+	ErrDumpPayload     = "ERR DUMP payload version or checksum are wrong"
+	ErrBadDataFormat   = "ERR Bad data format"
+	ErrBusyKey         = "BUSYKEY Target key name already exists."
+	ErrRestoreTTL      = "ERR Invalid TTL value, must be >= 0"
+	ErrRestoreIdletime = "ERR Invalid IDLETIME value, must be >= 0"
+	ErrRestoreFreq     = "ERR Invalid FREQ value, must be >= 0 and <= 255"
+)
+
+// Errors of CLIENT TRACKING and CLIENT CACHING (client-side caching).
+const (
+	ErrTrackingRedirectTwice   = "ERR A client can only redirect to a single other client"
+	ErrTrackingRedirectMissing = "ERR The client ID you want redirect to does not exist"
+	ErrTrackingPrefixNoBcast   = "ERR PREFIX option requires BCAST mode to be enabled"
+	ErrTrackingSwitchBcast     = "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode."
+	ErrTrackingOptBcast        = "ERR OPTIN and OPTOUT are not compatible with BCAST"
+	ErrTrackingOptInOut        = "ERR You can't specify both OPTIN mode and OPTOUT mode"
+	ErrTrackingSwitchOpt       = "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode."
+	ErrCachingNotTracking      = "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled"
+	ErrCachingYes              = "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode."
+	ErrCachingNo               = "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode."
+)
+
+// ErrTrackingPrefixExisting is CLIENT TRACKING's error for a prefix
+// overlapping one the client already has. Valkey prints the prefixes as C
+// strings (up to a NUL byte) in an error line (CR and LF become spaces).
+func ErrTrackingPrefixExisting(p, old string) string {
+	return "ERR Prefix '" + errCString(p) + "' overlaps with an existing prefix '" + errCString(old) +
+		"'. Prefixes for a single client must not overlap."
+}
+
+// ErrTrackingPrefixOther is CLIENT TRACKING's error for two given
+// prefixes that overlap.
+func ErrTrackingPrefixOther(p, q string) string {
+	return "ERR Prefix '" + errCString(p) + "' overlaps with another provided prefix '" + errCString(q) +
+		"'. Prefixes for a single client must not overlap."
+}
+
+// errCString is s as a %s of Valkey's addReplyErrorFormat shows it: cut
+// at the first NUL byte, CR and LF replaced by spaces.
+func errCString(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s) && s[i] != 0; i++ {
+		c := s[i]
+		if c == '\r' || c == '\n' {
+			c = ' '
+		}
+		b = append(b, c)
+	}
+	return string(b)
+}

@@ -91,6 +91,8 @@ type Namespace struct {
 	watch watchTable
 	// pubsub is the namespace's pub/sub registry (pubsub.go).
 	pubsub pubsubRegistry
+	// tracking is the client-side caching table (tracking.go).
+	tracking trackingTable
 }
 
 // NamespaceStats are counters a namespace keeps for INFO.

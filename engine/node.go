@@ -108,6 +108,48 @@ func (n *Node) Namespaces() []*Namespace {
 	return out
 }
 
+// StoreDatabases is the number of databases of a tenant namespace: 16, as
+// a default Valkey node has, whatever the node's databases setting.
+const StoreDatabases = 16
+
+// Namespace returns the tenant namespace called name, or nil.
+func (n *Node) Namespace(name string) *Namespace {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.namespaces[name]
+}
+
+// NewNamespace creates an empty tenant namespace of StoreDatabases
+// databases. It returns nil when name is empty or already taken.
+func (n *Node) NewNamespace(name string) *Namespace {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if name == "" || n.namespaces[name] != nil {
+		return nil
+	}
+	ns := newNamespace(n, name, StoreDatabases)
+	n.namespaces[name] = ns
+	return ns
+}
+
+// DropNamespace removes the tenant namespace called name and frees its
+// data; it reports whether it existed. The caller disconnects the
+// namespace's clients: a command still running finishes on the emptied
+// namespace.
+func (n *Node) DropNamespace(name string) bool {
+	n.mu.Lock()
+	ns := n.namespaces[name]
+	delete(n.namespaces, name)
+	n.mu.Unlock()
+	if ns == nil {
+		return false
+	}
+	ns.Lock()
+	ns.Flush()
+	ns.Unlock()
+	return true
+}
+
 // Run drives background work (active expiry) until ctx is done.
 func (n *Node) Run(ctx context.Context) {
 	t := time.NewTicker(n.opts.ExpiryInterval)

@@ -49,6 +49,8 @@ type engineParams struct {
 	appendfsync             atomic.Int64
 
 	outputBufferLimits atomic.Pointer[OutputBufferLimits] // pubsub_limits.go
+
+	trackingTableMaxKeys atomic.Int64 // tracking.go
 }
 
 // appendfsync values; appendfsyncValues lists them in Valkey's order.
@@ -265,6 +267,7 @@ func registerEngineParams(n *Node) {
 	num(NumParam{Name: "stream-node-max-bytes", Min: 0, Max: longMax, Unsigned: true, Memory: true, Default: 4096}, &e.streamNodeMaxBytes)
 	num(NumParam{Name: "stream-node-max-entries", Min: 0, Max: longMax, Default: 100}, &e.streamNodeMaxEntries)
 	num(NumParam{Name: "hll-sparse-max-bytes", Min: 0, Max: longMax, Unsigned: true, Memory: true, Default: 3000}, &e.hllSparseMaxBytes)
+	num(NumParam{Name: "tracking-table-max-keys", Min: 0, Max: longMax, Unsigned: true, Default: 1000000, OnSet: n.limitTracking}, &e.trackingTableMaxKeys)
 
 	// Memory and eviction.
 	num(NumParam{Name: "maxmemory", Min: 0, Max: -1, Unsigned: true, Memory: true, Default: 0}, &e.maxmemory)
@@ -410,6 +413,9 @@ func errnoText(err error) string {
 }
 
 // Accessors for the engine's parameters.
+
+// TrackingTableMaxKeys is tracking-table-max-keys.
+func (n *Node) TrackingTableMaxKeys() int64 { return n.Config.eng.trackingTableMaxKeys.Load() }
 
 // ListMaxListpackSize is list-max-listpack-size.
 func (n *Node) ListMaxListpackSize() int64 { return n.Config.eng.listMaxListpackSize.Load() }

@@ -122,11 +122,18 @@ func (ns *Namespace) WatchedKeys() (keys, clients int) {
 // Modified records that the command changed key, as Valkey's
 // signalModifiedKey: call it where Valkey does. It invalidates WATCH on
 // the key (and client-side caches).
-func (c *Ctx) Modified(key []byte) { c.DB.modified(bstr(key)) }
+func (c *Ctx) Modified(key []byte) { c.DB.modifiedBy(bstr(key), c.Client) }
 
-// modified is Modified for a key of db. The caller holds the key's shard
-// lock or the namespace exclusively.
-func (db *DB) modified(key string) {
+// modified is Modified for a key of db changed by no client (expiry). The
+// caller holds the key's shard lock or the namespace exclusively.
+func (db *DB) modified(key string) { db.modifiedBy(key, nil) }
+
+// modifiedBy is Modified for a key of db changed by client by (nil for
+// none: NOLOOP spares the writer its own invalidations).
+func (db *DB) modifiedBy(key string, by *Client) {
+	if db.ns.tracking.live.Load() {
+		db.ns.trackingModified(key, by)
+	}
 	t := &db.ns.watch
 	if t.n.Load() == 0 {
 		return

@@ -34,11 +34,20 @@ type blockedState struct {
 	stashErr error
 }
 
+// blockedWriter is the reply sink of a blocked command: the errors it
+// writes are kept for the session's error statistics, which it updates
+// once woken.
+type blockedWriter struct {
+	*Writer
+	errs []string
+}
+
 // BlockedReply implements engine.Blocker.
 func (s *session) BlockedReply() engine.Reply {
-	w := NewWriter()
-	w.SetProto(s.w.Proto())
-	return w
+	bw := &blockedWriter{Writer: NewWriter()}
+	bw.SetProto(s.w.Proto())
+	bw.onError = func(msg string) { bw.errs = append(bw.errs, msg) }
+	return bw
 }
 
 // waitBlocked waits until the blocked command of s.ctx is released and
@@ -105,7 +114,11 @@ func (s *session) abandon(w *engine.Waiter) {
 func (s *session) finishBlocked(w *engine.Waiter, why engine.Wake) {
 	switch why {
 	case engine.WakeServed:
-		s.w.Raw(w.Reply().(*Writer).Bytes())
+		bw := w.Reply().(*blockedWriter)
+		s.w.Raw(bw.Bytes())
+		for _, msg := range bw.errs {
+			s.onErrorReply(msg)
+		}
 		return
 	case engine.WakeTimeout:
 		s.w.NullArray()
@@ -209,7 +222,7 @@ func (s *Server) cmdClientUnblock(c *engine.Ctx) {
 		c.Error(engine.ErrNotInt)
 		return
 	}
-	if target := s.sessionByID(id); target != nil {
+	if target := s.visibleSession(sessionOf(c), id); target != nil { // tenancy.go
 		if w := target.blk.waiter.Load(); w != nil && w.Cancel(why) {
 			c.R.Int(1)
 			return

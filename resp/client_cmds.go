@@ -14,14 +14,13 @@ import (
 )
 
 // CLIENT: ID SETNAME GETNAME SETINFO INFO LIST KILL PAUSE UNPAUSE REPLY
-// NO-EVICT NO-TOUCH CAPA UNBLOCK HELP. CLIENT TRACKING, CACHING, GETREDIR
-// and TRACKINGINFO come with client-side caching; until then they are
-// unknown subcommands.
+// NO-EVICT NO-TOUCH CAPA UNBLOCK HELP; TRACKING, CACHING, GETREDIR and
+// TRACKINGINFO are in tracking.go.
 
 func (s *Server) clientCommands() []*engine.Command {
 	const base = engine.NoScript | engine.Loading | engine.Stale | engine.NoKeyspace
 	return []*engine.Command{
-		{Name: "client", Arity: -2, Group: "connection", Subcommands: []*engine.Command{
+		{Name: "client", Arity: -2, Group: "connection", Subcommands: append([]*engine.Command{
 			{Name: "id", Arity: 2, Flags: base, Run: cmdClientID},
 			{Name: "setname", Arity: 3, Flags: base, Run: cmdClientSetname},
 			{Name: "getname", Arity: 2, Flags: base, Run: cmdClientGetname},
@@ -37,7 +36,7 @@ func (s *Server) clientCommands() []*engine.Command {
 			{Name: "capa", Arity: -3, Flags: base, Run: cmdClientCapa},
 			{Name: "unblock", Arity: -3, Flags: engine.Admin | base, Run: s.cmdClientUnblock},
 			{Name: "help", Arity: 2, Flags: engine.Loading | engine.Stale | engine.NoKeyspace, Run: cmdClientHelp},
-		}},
+		}, s.trackingCommands()...)},
 	}
 }
 
@@ -147,7 +146,7 @@ func (s *Server) cmdClientList(c *engine.Ctx) {
 			c.Error(sanitize("ERR Unknown client type '" + string(args[3]) + "'"))
 			return
 		}
-		for _, sess := range s.sortedSessions() {
+		for _, sess := range s.visibleSessions(self) {
 			if sess.clientType() == t {
 				out = self.appendClientInfo(out, sess, now)
 				out = append(out, '\n')
@@ -164,7 +163,7 @@ func (s *Server) cmdClientList(c *engine.Ctx) {
 			ids = append(ids, id)
 		}
 		for _, id := range ids {
-			if sess := s.sessionByID(id); sess != nil {
+			if sess := s.visibleSession(self, id); sess != nil {
 				out = self.appendClientInfo(out, sess, now)
 				out = append(out, '\n')
 			}
@@ -173,7 +172,7 @@ func (s *Server) cmdClientList(c *engine.Ctx) {
 		c.Error(engine.ErrSyntax)
 		return
 	default:
-		for _, sess := range s.sortedSessions() {
+		for _, sess := range s.visibleSessions(self) {
 			out = self.appendClientInfo(out, sess, now)
 			out = append(out, '\n')
 		}
@@ -263,8 +262,8 @@ func (s *session) appendClientInfo(b []byte, sess *session, now time.Time) []byt
 		cmd = last.FullName()
 	}
 	str("cmd", cmd)
-	str("user", "default")
-	num("redir", -1)
+	str("user", sess.userName())
+	num("redir", sess.trackingRedirect())
 	num("resp", sess.info.proto.Load())
 	str("lib-name", load(&sess.info.libName))
 	str("lib-ver", load(&sess.info.libVer))
@@ -337,6 +336,7 @@ func (s *session) flagsString() string {
 	if f&flagBlocked != 0 {
 		b = append(b, 'b')
 	}
+	b = appendTrackingFlags(b, s.trackingFlags())
 	if f&flagCloseAfterReply != 0 {
 		b = append(b, 'c')
 	}
@@ -370,8 +370,8 @@ func connFD(sess *session) int {
 func (s *Server) cmdClientKill(c *engine.Ctx) {
 	self := sessionOf(c)
 	args := c.Args
-	var addr, laddr string
-	var haveAddr, haveLaddr bool
+	var addr, laddr, user string
+	var haveAddr, haveLaddr, haveUser bool
 	typ := clientTypeAny
 	var id, maxAge int64
 	skipMe := true
@@ -416,10 +416,11 @@ func (s *Server) cmdClientKill(c *engine.Ctx) {
 			case strings.EqualFold(opt, "laddr"):
 				laddr, haveLaddr = string(val), true
 			case strings.EqualFold(opt, "user"):
-				if string(val) != "default" {
+				if !self.knowsUser(string(val)) { // tenancy.go: default or a store
 					c.Error(sanitize("ERR No such user '" + string(val) + "'"))
 					return
 				}
+				user, haveUser = string(val), true
 			case strings.EqualFold(opt, "skipme"):
 				switch {
 				case strings.EqualFold(string(val), "yes"):
@@ -438,10 +439,11 @@ func (s *Server) cmdClientKill(c *engine.Ctx) {
 	}
 	now := time.Now()
 	killed := 0
-	for _, sess := range s.sortedSessions() {
+	for _, sess := range s.visibleSessions(self) {
 		switch {
 		case haveAddr && sess.addr != addr,
 			haveLaddr && sess.laddr != laddr,
+			haveUser && sess.userName() != user,
 			typ != clientTypeAny && sess.clientType() != typ,
 			id != 0 && sess.cl.ID != id,
 			sess == self && skipMe,
@@ -649,10 +651,14 @@ func cmdClientCapa(c *engine.Ctx) {
 
 func cmdClientHelp(c *engine.Ctx) {
 	replyHelp(c, string(c.Args[0]),
+		"CACHING (YES|NO)",
+		"    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
 		"CAPA <option> [options...]",
 		"    The client claims its some capability options. Options are:",
 		"    * REDIRECT",
 		"      The client can handle redirection during primary and replica failover in standalone mode.",
+		"GETREDIR",
+		"    Return the client ID we are redirecting to when tracking is enabled.",
 		"GETNAME",
 		"    Return the name of the current connection.",
 		"ID",
@@ -693,6 +699,13 @@ func cmdClientHelp(c *engine.Ctx) {
 		"    Set client meta attr. Options are:",
 		"    * LIB-NAME: the client lib name.",
 		"    * LIB-VER: the client lib version.",
+		"UNBLOCK <clientid> [TIMEOUT|ERROR]",
+		"    Unblock the specified blocked client.",
+		"TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+		"         [OPTIN] [OPTOUT] [NOLOOP]",
+		"    Control server assisted client side caching.",
+		"TRACKINGINFO",
+		"    Report tracking status for the current connection.",
 		"NO-EVICT (ON|OFF)",
 		"    Protect current client connection from eviction.",
 		"NO-TOUCH (ON|OFF)",

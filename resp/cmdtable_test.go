@@ -143,8 +143,11 @@ func TestCommandTableMatchesValkey(t *testing.T) {
 	var check func(cmd *engine.Command)
 	n := 0
 	check = func(cmd *engine.Command) {
-		n++
 		name := cmd.FullName()
+		if strings.HasPrefix(name, "flect.") {
+			return // flect's own commands (FLECT.KV), named to clash with none of Valkey's
+		}
+		n++
 		r, ok := ref[name]
 		if !ok {
 			t.Errorf("%s: not a Valkey command", name)

@@ -34,7 +34,7 @@ func (s *Server) cmdConfigGet(c *engine.Ctx) {
 	for i, a := range c.Args[2:] {
 		patterns[i] = string(a)
 	}
-	kvs := s.node.Config.Get(patterns)
+	kvs := sessionOf(c).configView(s.node.Config.Get(patterns)) // tenancy.go
 	c.R.Map(len(kvs))
 	for _, kv := range kvs {
 		c.R.BulkString(kv.Name)
@@ -78,6 +78,7 @@ func (s *Server) resetStats() {
 	x.outputLimitDisconnections.Store(0)
 	x.queryLimitDisconnections.Store(0)
 	x.errs.reset()
+	s.kv.resetErrors() // tenancy.go
 	x.lat.resetHistograms(s)
 	x.el.reset()
 	x.inst.mu.Lock()

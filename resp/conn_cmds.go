@@ -35,6 +35,7 @@ func (s *Server) commands() []*engine.Command {
 		s.latencyCommands(),
 		s.pubsubCommands(),
 		s.multiCommands(),
+		s.kvCommands(),
 	} {
 		out = append(out, group...)
 	}
@@ -117,7 +118,7 @@ func (s *Server) authenticate(user, pass []byte) (*engine.Namespace, bool) {
 	rp := s.settings.requirePass
 	s.settings.mu.RUnlock()
 	if user != nil && string(user) != "default" {
-		return nil, false
+		return s.storeAuth(user, pass) // a store's name (tenancy.go)
 	}
 	if rp == "" {
 		// The default user has no password: any password is accepted for
@@ -135,10 +136,19 @@ func (s *Server) cmdAuth(c *engine.Ctx) {
 	var user, pass []byte
 	switch len(c.Args) {
 	case 2:
+		if ns, ok := s.storeAuthSecret(c.Args[1]); ok { // phpredis: a store's secret alone
+			sess.bind(ns)
+			c.OK()
+			return
+		}
 		s.settings.mu.RLock()
 		rp := s.settings.requirePass
 		s.settings.mu.RUnlock()
 		if rp == "" {
+			if s.kv.reg.Len() > 0 { // a wrong store secret
+				c.Error(engine.ErrWrongPass)
+				return
+			}
 			c.Error(errAuthNoPassword)
 			return
 		}
@@ -168,6 +178,7 @@ func (s *session) bind(ns *engine.Namespace) {
 		s.cl.DB = 0
 		s.info.db.Store(0)
 	}
+	s.bindStore(ns)
 }
 
 // validClientName reports whether name may be a client name: no spaces,

@@ -91,7 +91,7 @@ func (s *Server) infoString(c *engine.Ctx, sections map[string]bool, all bool) s
 		s.infoPersistence(&b)
 	}
 	if section("stats") {
-		s.infoStats(&b)
+		s.infoStats(&b, c.Client.NS)
 	}
 	if section("replication") {
 		s.infoReplication(&b)
@@ -107,7 +107,7 @@ func (s *Server) infoString(c *engine.Ctx, sections map[string]bool, all bool) s
 	}
 	if section("errorstats") {
 		b.WriteString("# Errorstats\r\n")
-		for _, e := range s.x.errs.snapshot() {
+		for _, e := range s.errorStatsOf(c.Client.NS).snapshot() { // tenancy.go
 			fmt.Fprintf(&b, "errorstat_%s:count=%d\r\n", safeInfoString(e.prefix), e.count)
 		}
 	}
@@ -262,14 +262,15 @@ func (s *Server) infoClients(b *bytes.Buffer, ns *engine.Namespace) {
 	s.settings.mu.RLock()
 	maxc := s.settings.maxClients
 	s.settings.mu.RUnlock()
-	field(b, "# Clients\r\nconnected_clients", s.ConnectedClients())
+	connected, blocked, pubsubClients := s.clientCounts(ns) // tenancy.go: a store's own
+	field(b, "# Clients\r\nconnected_clients", connected)
 	field(b, "cluster_connections", 0)
 	field(b, "maxclients", maxc)
 	field(b, "client_recent_max_input_buffer", 0)
 	field(b, "client_recent_max_output_buffer", 0)
-	field(b, "blocked_clients", s.x.blocked.Load())
-	field(b, "tracking_clients", 0)
-	field(b, "pubsub_clients", s.pubsubStats().Clients)
+	field(b, "blocked_clients", blocked)
+	field(b, "tracking_clients", s.trackingStats(ns).Clients)
+	field(b, "pubsub_clients", pubsubClients)
 	watchedKeys, watching := ns.WatchedKeys()
 	blockingKeys, onNoKey := ns.BlockingKeys()
 	field(b, "watching_clients", watching)
@@ -492,9 +493,9 @@ func (s *Server) infoPersistence(b *bytes.Buffer) {
 	field(b, "module_fork_last_cow_size", 0)
 }
 
-func (s *Server) infoStats(b *bytes.Buffer) {
+func (s *Server) infoStats(b *bytes.Buffer, of *engine.Namespace) {
 	var expired, hits, misses int64
-	for _, ns := range s.node.Namespaces() {
+	for _, ns := range s.statsNamespaces(of) { // tenancy.go: a store sees its own
 		expired += ns.Stats.ExpiredKeys.Load()
 		hits += ns.Stats.KeyspaceHits.Load()
 		misses += ns.Stats.KeyspaceMisses.Load()
@@ -502,7 +503,7 @@ func (s *Server) infoStats(b *bytes.Buffer) {
 	ops, in, out := s.x.inst.rates(s)
 	st := &s.Stats
 	field(b, "# Stats\r\ntotal_connections_received", st.ConnectionsReceived.Load())
-	field(b, "total_commands_processed", st.CommandsProcessed.Load())
+	field(b, "total_commands_processed", s.commandsProcessed(of))
 	field(b, "instantaneous_ops_per_sec", int64(ops))
 	field(b, "total_net_input_bytes", st.NetInputBytes.Load())
 	field(b, "total_net_output_bytes", st.NetOutputBytes.Load())
@@ -527,7 +528,7 @@ func (s *Server) infoStats(b *bytes.Buffer) {
 	field(b, "current_eviction_exceeded_time", 0)
 	field(b, "keyspace_hits", hits)
 	field(b, "keyspace_misses", misses)
-	ps := s.pubsubStats()
+	ps := s.pubsubStatsOf(of)
 	field(b, "pubsub_channels", ps.Channels)
 	field(b, "pubsub_patterns", ps.Patterns)
 	field(b, "pubsubshard_channels", ps.ShardChannels)
@@ -541,11 +542,12 @@ func (s *Server) infoStats(b *bytes.Buffer) {
 	field(b, "active_defrag_key_misses", 0)
 	field(b, "total_active_defrag_time", 0)
 	field(b, "current_active_defrag_time", 0)
-	field(b, "tracking_total_keys", 0)
-	field(b, "tracking_total_items", 0)
-	field(b, "tracking_total_prefixes", 0)
+	trk := s.trackingStats(of)
+	field(b, "tracking_total_keys", trk.Keys)
+	field(b, "tracking_total_items", trk.Items)
+	field(b, "tracking_total_prefixes", trk.Prefixes)
 	field(b, "unexpected_error_replies", 0)
-	field(b, "total_error_replies", s.x.errs.total.Load())
+	field(b, "total_error_replies", s.errorStatsOf(of).total.Load())
 	field(b, "dump_payload_sanitizations", 0)
 	field(b, "total_reads_processed", s.x.reads.Load())
 	field(b, "total_writes_processed", s.x.writes.Load())
@@ -567,7 +569,7 @@ func (s *Server) infoStats(b *bytes.Buffer) {
 	field(b, "instantaneous_eventloop_cycles_per_sec", cyclesPerSec)
 	field(b, "instantaneous_eventloop_duration_usec", usecPerCycle)
 	// Failed authentications are the WRONGPASS errors.
-	field(b, "acl_access_denied_auth", s.x.errs.get("WRONGPASS"))
+	field(b, "acl_access_denied_auth", s.errorStatsOf(of).get("WRONGPASS"))
 	field(b, "acl_access_denied_cmd", 0)
 	field(b, "acl_access_denied_key", 0)
 	field(b, "acl_access_denied_channel", 0)

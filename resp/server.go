@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/flect-kv/flect/engine"
+	"github.com/flect-kv/flect/tenancy"
 )
 
 // Options configure a Server. Zero values mean Valkey's defaults.
@@ -40,6 +41,9 @@ type Options struct {
 	// LogLevel, when set, is the level variable of the logger's handler:
 	// CONFIG SET loglevel changes it. Nil means notice, fixed.
 	LogLevel *slog.LevelVar
+	// Stores is the registry of tenant stores (tenancy.go); nil means a
+	// new, empty one.
+	Stores *tenancy.Registry
 }
 
 // Server serves RESP clients for one engine node.
@@ -67,6 +71,8 @@ type Server struct {
 	// x is the state of the server and introspection commands
 	// (server_cmds.go).
 	x serverExt
+	// kv is the tenancy state (tenancy.go).
+	kv kvState
 }
 
 // ServerStats are the front end's counters.
@@ -124,6 +130,10 @@ func New(node *engine.Node, opts Options) *Server {
 		st.limits.MaxQueryBuffer = 1 << 30
 	}
 	s.initExt()
+	s.kv.reg = opts.Stores
+	if s.kv.reg == nil {
+		s.kv.reg = tenancy.New(node, nil)
+	}
 	node.Table().Add(s.commands()...)
 	return s
 }

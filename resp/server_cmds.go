@@ -248,6 +248,9 @@ func (r countReader) Read(p []byte) (int, error) {
 func (s *session) onErrorReply(msg string) {
 	s.x.errored = true
 	s.srv.x.errs.count(msg)
+	if e := s.kv.errs; e != nil { // the store's own (tenancy.go)
+		e.count(msg)
+	}
 }
 
 // beforeCall runs the checks that apply only when a hook bit is set. It
@@ -689,6 +692,7 @@ func (s *session) reset() {
 		s.srv.x.mon.remove(s)
 	}
 	s.pubsubReset()
+	s.trackingOff()
 	s.endMulti()
 	s.cl.DB = 0
 	s.info.db.Store(0)
@@ -697,11 +701,13 @@ func (s *session) reset() {
 	s.srv.settings.mu.RLock()
 	needAuth := s.srv.settings.requirePass != ""
 	s.srv.settings.mu.RUnlock()
-	if needAuth {
+	// A store's client stays its store's: dropping it into the default
+	// namespace would send its next writes to the wrong keyspace
+	// (tenancy.go).
+	if needAuth && s.kv.store == nil {
 		s.authed = false
 		s.rd.Authenticated = false
 	}
-	s.cl.NS = s.srv.node.Default()
 	s.info.name.Store(nil)
 	s.x.reply = replyOn
 	s.cl.NoTouch = false
@@ -761,6 +767,7 @@ func (s *session) kill() {
 // sessionClosed cleans up after a session ends; the server's unregister
 // calls it.
 func (s *Server) sessionClosed(sess *session) {
+	s.kvSessionClosed(sess) // tenancy.go
 	s.x.mon.remove(sess)
 	sess.endMulti()
 }

@@ -48,6 +48,11 @@ type session struct {
 	// to other sessions' CLIENT LIST.
 	multi     *multiState
 	multiView atomic.Pointer[multiState]
+	// kv is the store the session is bound to (tenancy.go).
+	kv kvSession
+	// trk is the client-side caching state (tracking.go), nil until the
+	// session first turns tracking on.
+	trk atomic.Pointer[trackingConn]
 }
 
 // sessionInfo is what CLIENT LIST / CLIENT INFO print about a connection.
@@ -140,6 +145,7 @@ func (s *Server) serveConn(nc net.Conn) {
 	}
 	defer s.unregister(sess)
 	defer sess.pubsubClose()
+	defer sess.trackingOff()
 	for {
 		reads := sess.rd.reads
 		args, err := sess.rd.ReadCommand()
@@ -216,6 +222,14 @@ func (s *session) handle(args [][]byte) {
 		s.afterReply(mark)
 		return
 	}
+	if s.kv.store != nil {
+		if msg := s.storeRefusal(cmd); msg != "" { // tenancy_policy.go
+			cmd.Stats().RejectedCalls.Add(1)
+			s.reject(cmd, msg)
+			s.afterReply(mark)
+			return
+		}
+	}
 	if s.pubsubReject(cmd) {
 		s.abortMulti()
 		s.afterReply(mark)
@@ -234,9 +248,15 @@ func (s *session) handle(args [][]byte) {
 	s.ctx.Args = args
 	s.ctx.Cmd = cmd
 	s.x.errored = false
+	if s.trk.Load() != nil {
+		s.trackBefore()
+	}
 	s.call()
 	if w := s.ctx.Blocked(); w != nil && !s.waitBlocked(w) {
 		s.closeAfterReply = true
+	}
+	if s.trk.Load() != nil {
+		s.trackAfter()
 	}
 	s.afterCall(h, mark)
 	s.info.lastActive.Store(s.ctx.Now().UnixNano())

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/flect-kv/flect/engine"
+	"github.com/flect-kv/flect/persistence/rdb"
 	"github.com/flect-kv/flect/resp"
 )
 
@@ -44,6 +45,7 @@ func Start(t testing.TB, eopts *engine.Options, ropts *resp.Options) *Node {
 	ro.Bind = "127.0.0.1"
 	ro.Port = 0
 	en := engine.NewNode(eo)
+	rdb.Register(en.Table())
 	srv := resp.New(en, ro)
 	if err := srv.Listen(); err != nil {
 		t.Fatal(err)

@@ -1,0 +1,77 @@
+package resp
+
+import "github.com/flect-kv/flect/engine"
+
+// storeDenied lists the node-wide commands a store's client may not run,
+// by Valkey full name ("config|set") or, for every subcommand, by command
+// name. Everything a store's client may run either acts on its own
+// namespace (keys, databases, pub/sub, WATCH, blocking) or shows a view
+// scoped to its store (INFO, CLIENT LIST/KILL/INFO/UNBLOCK, CONFIG GET);
+// this table is the one place that says which commands stay the node
+// administrator's.
+var storeDenied = map[string]bool{
+	"flect.kv":            true, // store administration
+	"monitor":             true, // sees every connection's commands
+	"shutdown":            true,
+	"debug":               true,
+	"client|pause":        true, // stalls every store
+	"client|unpause":      true,
+	"client|no-evict":     true,
+	"config|set":          true, // node-wide settings
+	"config|rewrite":      true,
+	"config|resetstat":    true,
+	"slowlog":             true, // node-wide log of every store's commands
+	"latency":             true, // node-wide event and command latencies
+	"memory|purge":        true,
+	"memory|malloc-stats": true,
+	"memory|doctor":       true,
+	"memory|stats":        true,
+	"save":                true, // writing files
+	"bgsave":              true,
+	"bgrewriteaof":        true,
+	"replicaof":           true,
+	"slaveof":             true,
+	"failover":            true,
+	"sync":                true,
+	"psync":               true,
+	"module":              true,
+	"acl":                 true,
+	"cluster":             true,
+	"pfselftest":          true, // node CPU, no data
+}
+
+// storeScoped lists the commands Valkey flags admin that a store's client
+// may run because flect scopes them to its store; with storeDenied it
+// covers every admin command (TestStorePolicyCoversAdminCommands).
+var storeScoped = map[string]bool{
+	"client|list":    true, // its store's connections only
+	"client|kill":    true,
+	"client|unblock": true,
+	"config|get":     true, // without secrets; the store's databases and quota
+	"pfdebug":        true, // a key of the store
+}
+
+// storeHelpAllowed keeps the HELP subcommands of denied commands open:
+// they reveal nothing.
+func storeHelpAllowed(cmd *engine.Command) bool {
+	return cmd.Parent() != nil && cmd.Name == "help" && cmd.Parent().Name != "flect.kv"
+}
+
+// storeRefusal returns the NOPERM error for a node-wide command run by a
+// store's client, or "" when the command may run. It costs one pointer
+// test for the default namespace's clients.
+func (s *session) storeRefusal(cmd *engine.Command) string {
+	st := s.kv.store
+	if st == nil {
+		return ""
+	}
+	full := cmd.FullName()
+	denied := storeDenied[full]
+	if p := cmd.Parent(); !denied && p != nil {
+		denied = storeDenied[p.Name] && !storeHelpAllowed(cmd)
+	}
+	if !denied {
+		return ""
+	}
+	return engine.ErrNoPermCmd(st.Name(), full)
+}

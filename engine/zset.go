@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+	"unsafe"
 
 	"github.com/flect-kv/flect/engine/dict"
 )
@@ -30,10 +31,21 @@ const zMaxLevel = 32
 // zNode is a skiplist node: a member, its score, the node before it at
 // level 0 and its forward links with the number of nodes each one skips.
 type zNode struct {
-	member string
 	score  float64
 	back   *zNode
-	level  []zLevel
+	member string
+	// nlevel is the number of levels, stored after the node in the same
+	// allocation (newZNode) as Valkey's flexible array: a search step
+	// reads one small object.
+	nlevel int
+}
+
+// zNodeSize is where a node's levels start.
+const zNodeSize = unsafe.Sizeof(zNode{})
+
+// lv returns level i of x; i < x.nlevel.
+func (x *zNode) lv(i int) *zLevel {
+	return (*zLevel)(unsafe.Add(unsafe.Pointer(x), zNodeSize+uintptr(i)*unsafe.Sizeof(zLevel{})))
 }
 
 type zLevel struct {
@@ -54,7 +66,7 @@ func NewZSet() *ZSet {
 	z := &ZSet{dict: dict.New[*zNode](), listpack: true}
 	// The head's levels grow with the list's height: a small set does
 	// not pay for 32 of them.
-	z.zsl.head = &zNode{level: make([]zLevel, 1, 4)}
+	z.zsl.head = newZNode(4)
 	z.zsl.level = 1
 	return z
 }
@@ -77,7 +89,7 @@ func (z *ZSet) Len() int { return z.zsl.length }
 func (z *ZSet) Copy() any {
 	n := NewZSet()
 	n.listpack = z.listpack
-	for x := z.zsl.head.level[0].next; x != nil; x = x.level[0].next {
+	for x := z.zsl.head.lv(0).next; x != nil; x = x.lv(0).next {
 		n.insert(x.member, x.score)
 	}
 	return n
@@ -85,12 +97,12 @@ func (z *ZSet) Copy() any {
 
 // MemUsage estimates the set's bytes, sampling at most samples members.
 func (z *ZSet) MemUsage(samples int) int64 {
-	const node = 8 + 16 + 8 + 8 + 24 // header, member, score, back, slice
+	const node = 8 + 16 + 8 + 8 + 8 // header, member, score, back, level count
 	size := int64(64)
 	n := 0
 	var sum int64
-	for x := z.zsl.head.level[0].next; x != nil && (samples <= 0 || n < samples); x = x.level[0].next {
-		sum += AllocSize(node+int64(len(x.level))*16) + AllocSize(int64(len(x.member))) + 48
+	for x := z.zsl.head.lv(0).next; x != nil && (samples <= 0 || n < samples); x = x.lv(0).next {
+		sum += AllocSize(node+int64(x.nlevel)*16) + AllocSize(int64(len(x.member))) + 48
 		n++
 	}
 	if n > 0 {
@@ -156,7 +168,7 @@ func (z *ZSet) setScore(x *zNode, score float64) {
 	}
 	// Stays in place when still ordered between its neighbours.
 	if (x.back == nil || zless(x.back.score, x.back.member, score, x.member)) &&
-		(x.level[0].next == nil || zless(score, x.member, x.level[0].next.score, x.level[0].next.member)) {
+		(x.lv(0).next == nil || zless(score, x.member, x.lv(0).next.score, x.lv(0).next.member)) {
 		x.score = score
 		return
 	}
@@ -170,30 +182,41 @@ func (z *ZSet) setScore(x *zNode, score float64) {
 // newZNode returns a node with lvl levels allocated together with it, so
 // that a search step touches one allocation, not two.
 func newZNode(lvl int) *zNode {
+	var n *zNode
 	switch {
 	case lvl == 1:
-		n := &struct {
+		n = &(&struct {
 			zNode
 			l [1]zLevel
-		}{}
-		n.level = n.l[:]
-		return &n.zNode
+		}{}).zNode
 	case lvl == 2:
-		n := &struct {
+		n = &(&struct {
 			zNode
 			l [2]zLevel
-		}{}
-		n.level = n.l[:]
-		return &n.zNode
+		}{}).zNode
 	case lvl <= 4:
-		n := &struct {
+		n = &(&struct {
 			zNode
 			l [4]zLevel
-		}{}
-		n.level = n.l[:lvl]
-		return &n.zNode
+		}{}).zNode
+	case lvl <= 8:
+		n = &(&struct {
+			zNode
+			l [8]zLevel
+		}{}).zNode
+	case lvl <= 16:
+		n = &(&struct {
+			zNode
+			l [16]zLevel
+		}{}).zNode
+	default:
+		n = &(&struct {
+			zNode
+			l [zMaxLevel]zLevel
+		}{}).zNode
 	}
-	return &zNode{level: make([]zLevel, lvl)}
+	n.nlevel = lvl
+	return n
 }
 
 // zless reports whether (s1, m1) sorts before (s2, m2).
@@ -222,44 +245,50 @@ func (zsl *skiplist) insertNode(n *zNode) {
 	var update [zMaxLevel]*zNode
 	var rank [zMaxLevel]int
 	member, score := n.member, n.score
+	if n.nlevel > zsl.head.nlevel {
+		// The head's levels grow with the list's height: a small set
+		// does not pay for 32 of them.
+		head := newZNode(zMaxLevel)
+		for i := 0; i < zsl.head.nlevel; i++ {
+			*head.lv(i) = *zsl.head.lv(i)
+		}
+		zsl.head = head
+	}
 	x := zsl.head
 	for i := zsl.level - 1; i >= 0; i-- {
 		if i < zsl.level-1 {
 			rank[i] = rank[i+1]
 		}
-		for x.level[i].next != nil && zless(x.level[i].next.score, x.level[i].next.member, score, member) {
-			rank[i] += x.level[i].span
-			x = x.level[i].next
+		for x.lv(i).next != nil && zless(x.lv(i).next.score, x.lv(i).next.member, score, member) {
+			rank[i] += x.lv(i).span
+			x = x.lv(i).next
 		}
 		update[i] = x
 	}
-	lvl := len(n.level)
+	lvl := n.nlevel
 	if lvl > zsl.level {
-		for len(zsl.head.level) < lvl {
-			zsl.head.level = append(zsl.head.level, zLevel{})
-		}
 		for i := zsl.level; i < lvl; i++ {
 			rank[i] = 0
 			update[i] = zsl.head
-			update[i].level[i].span = zsl.length
+			update[i].lv(i).span = zsl.length
 		}
 		zsl.level = lvl
 	}
 	for i := 0; i < lvl; i++ {
-		n.level[i].next = update[i].level[i].next
-		update[i].level[i].next = n
-		n.level[i].span = update[i].level[i].span - (rank[0] - rank[i])
-		update[i].level[i].span = rank[0] - rank[i] + 1
+		n.lv(i).next = update[i].lv(i).next
+		update[i].lv(i).next = n
+		n.lv(i).span = update[i].lv(i).span - (rank[0] - rank[i])
+		update[i].lv(i).span = rank[0] - rank[i] + 1
 	}
 	for i := lvl; i < zsl.level; i++ {
-		update[i].level[i].span++
+		update[i].lv(i).span++
 	}
 	n.back = nil
 	if update[0] != zsl.head {
 		n.back = update[0]
 	}
-	if n.level[0].next != nil {
-		n.level[0].next.back = n
+	if n.lv(0).next != nil {
+		n.lv(0).next.back = n
 	} else {
 		zsl.tail = n
 	}
@@ -268,19 +297,19 @@ func (zsl *skiplist) insertNode(n *zNode) {
 
 func (zsl *skiplist) unlink(x *zNode, update *[zMaxLevel]*zNode) {
 	for i := 0; i < zsl.level; i++ {
-		if update[i].level[i].next == x {
-			update[i].level[i].span += x.level[i].span - 1
-			update[i].level[i].next = x.level[i].next
+		if update[i].lv(i).next == x {
+			update[i].lv(i).span += x.lv(i).span - 1
+			update[i].lv(i).next = x.lv(i).next
 		} else {
-			update[i].level[i].span--
+			update[i].lv(i).span--
 		}
 	}
-	if x.level[0].next != nil {
-		x.level[0].next.back = x.back
+	if x.lv(0).next != nil {
+		x.lv(0).next.back = x.back
 	} else {
 		zsl.tail = x.back
 	}
-	for zsl.level > 1 && zsl.head.level[zsl.level-1].next == nil {
+	for zsl.level > 1 && zsl.head.lv(zsl.level-1).next == nil {
 		zsl.level--
 	}
 	zsl.length--
@@ -290,12 +319,12 @@ func (zsl *skiplist) delete(score float64, member string) bool {
 	var update [zMaxLevel]*zNode
 	x := zsl.head
 	for i := zsl.level - 1; i >= 0; i-- {
-		for x.level[i].next != nil && zless(x.level[i].next.score, x.level[i].next.member, score, member) {
-			x = x.level[i].next
+		for x.lv(i).next != nil && zless(x.lv(i).next.score, x.lv(i).next.member, score, member) {
+			x = x.lv(i).next
 		}
 		update[i] = x
 	}
-	x = x.level[0].next
+	x = x.lv(0).next
 	if x != nil && x.score == score && x.member == member {
 		zsl.unlink(x, &update)
 		return true
@@ -308,9 +337,9 @@ func (zsl *skiplist) rank(score float64, member string) int {
 	r := 0
 	x := zsl.head
 	for i := zsl.level - 1; i >= 0; i-- {
-		for x.level[i].next != nil && !zless(score, member, x.level[i].next.score, x.level[i].next.member) {
-			r += x.level[i].span
-			x = x.level[i].next
+		for x.lv(i).next != nil && !zless(score, member, x.lv(i).next.score, x.lv(i).next.member) {
+			r += x.lv(i).span
+			x = x.lv(i).next
 		}
 		if x != zsl.head && x.member == member {
 			return r
@@ -327,9 +356,9 @@ func (zsl *skiplist) byRank(rank int) *zNode {
 	t := 0
 	x := zsl.head
 	for i := zsl.level - 1; i >= 0; i-- {
-		for x.level[i].next != nil && t+x.level[i].span <= rank {
-			t += x.level[i].span
-			x = x.level[i].next
+		for x.lv(i).next != nil && t+x.lv(i).span <= rank {
+			t += x.lv(i).span
+			x = x.lv(i).next
 		}
 		if t == rank {
 			return x
@@ -369,11 +398,11 @@ func (zsl *skiplist) firstInScore(r *scoreRange) *zNode {
 	}
 	x := zsl.head
 	for i := zsl.level - 1; i >= 0; i-- {
-		for x.level[i].next != nil && !r.gteMin(x.level[i].next.score) {
-			x = x.level[i].next
+		for x.lv(i).next != nil && !r.gteMin(x.lv(i).next.score) {
+			x = x.lv(i).next
 		}
 	}
-	x = x.level[0].next
+	x = x.lv(0).next
 	if x == nil || !r.lteMax(x.score) {
 		return nil
 	}
@@ -387,8 +416,8 @@ func (zsl *skiplist) lastInScore(r *scoreRange) *zNode {
 	}
 	x := zsl.head
 	for i := zsl.level - 1; i >= 0; i-- {
-		for x.level[i].next != nil && r.lteMax(x.level[i].next.score) {
-			x = x.level[i].next
+		for x.lv(i).next != nil && r.lteMax(x.lv(i).next.score) {
+			x = x.lv(i).next
 		}
 	}
 	if x == zsl.head || !r.gteMin(x.score) {
@@ -499,11 +528,11 @@ func (zsl *skiplist) firstInLex(r *lexRange) *zNode {
 	}
 	x := zsl.head
 	for i := zsl.level - 1; i >= 0; i-- {
-		for x.level[i].next != nil && !r.gteMin(x.level[i].next.member) {
-			x = x.level[i].next
+		for x.lv(i).next != nil && !r.gteMin(x.lv(i).next.member) {
+			x = x.lv(i).next
 		}
 	}
-	x = x.level[0].next
+	x = x.lv(0).next
 	if x == nil || !r.lteMax(x.member) {
 		return nil
 	}
@@ -516,8 +545,8 @@ func (zsl *skiplist) lastInLex(r *lexRange) *zNode {
 	}
 	x := zsl.head
 	for i := zsl.level - 1; i >= 0; i-- {
-		for x.level[i].next != nil && r.lteMax(x.level[i].next.member) {
-			x = x.level[i].next
+		for x.lv(i).next != nil && r.lteMax(x.lv(i).next.member) {
+			x = x.lv(i).next
 		}
 	}
 	if x == zsl.head || !r.gteMin(x.member) {
@@ -527,11 +556,11 @@ func (zsl *skiplist) lastInLex(r *lexRange) *zNode {
 }
 
 // first returns the lowest node, last the highest; nil when empty.
-func (zsl *skiplist) first() *zNode { return zsl.head.level[0].next }
+func (zsl *skiplist) first() *zNode { return zsl.head.lv(0).next }
 func (zsl *skiplist) last() *zNode  { return zsl.tail }
 
 // prev and next step through the list.
-func (x *zNode) next() *zNode { return x.level[0].next }
+func (x *zNode) next() *zNode { return x.lv(0).next }
 func (x *zNode) prev() *zNode { return x.back }
 
 // zaddFlags are ZADD's options.

@@ -343,7 +343,7 @@ func checkSkiplist(t *testing.T, zsl *skiplist) {
 	pos := map[*zNode]int{zsl.head: 0}
 	i := 0
 	var prev *zNode
-	for x := zsl.head.level[0].next; x != nil; x = x.level[0].next {
+	for x := zsl.head.lv(0).next; x != nil; x = x.lv(0).next {
 		i++
 		pos[x] = i
 		if x.back != prev {
@@ -358,17 +358,17 @@ func checkSkiplist(t *testing.T, zsl *skiplist) {
 		t.Fatalf("length %d/%d or tail wrong", i, zsl.length)
 	}
 	for lv := 0; lv < zsl.level; lv++ {
-		for x := zsl.head; x != nil; x = x.level[lv].next {
-			next := x.level[lv].next
+		for x := zsl.head; x != nil; x = x.lv(lv).next {
+			next := x.lv(lv).next
 			want := zsl.length + 1 - pos[x]
 			if next != nil {
 				want = pos[next] - pos[x]
 			}
-			if next == nil && x.level[lv].span != 0 && x.level[lv].span != want-1 && x.level[lv].span != want {
-				t.Fatalf("level %d: tail span %d", lv, x.level[lv].span)
+			if next == nil && x.lv(lv).span != 0 && x.lv(lv).span != want-1 && x.lv(lv).span != want {
+				t.Fatalf("level %d: tail span %d", lv, x.lv(lv).span)
 			}
-			if next != nil && x.level[lv].span != want {
-				t.Fatalf("level %d: span %d want %d", lv, x.level[lv].span, want)
+			if next != nil && x.lv(lv).span != want {
+				t.Fatalf("level %d: span %d want %d", lv, x.lv(lv).span, want)
 			}
 		}
 	}

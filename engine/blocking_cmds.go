@@ -30,14 +30,11 @@ func (c *Ctx) blockingPop(head bool) {
 		return
 	}
 	keys := c.Args[1:last]
-	for _, key := range keys {
-		l, e, ok := c.lookupList(key, true)
-		if !ok {
-			return
-		}
-		if l == nil || l.n == 0 {
-			continue
-		}
+	key, l, e, ok := c.firstList(keys)
+	if !ok {
+		return
+	}
+	if l != nil {
 		c.R.Array(2)
 		c.R.Bulk(key)
 		c.R.Bulk(l.Pop(head))
@@ -49,6 +46,21 @@ func (c *Ctx) blockingPop(head bool) {
 		return
 	}
 	c.R.NullArray()
+}
+
+// firstList returns the first of keys that holds a non-empty list (l is
+// nil when none does); ok is false after a WRONGTYPE reply.
+func (c *Ctx) firstList(keys [][]byte) (key []byte, l *List, e *Entry, ok bool) {
+	for _, key := range keys {
+		l, e, ok := c.lookupList(key, true)
+		if !ok {
+			return nil, nil, nil, false
+		}
+		if l != nil && l.n > 0 {
+			return key, l, e, true
+		}
+	}
+	return nil, nil, nil, true
 }
 
 // listPopped finishes popping n elements from one end of the list at key,

@@ -625,14 +625,11 @@ func (c *Ctx) mpopList(nk int, block bool, deadline int64) {
 		count = 1
 	}
 	keys := c.Args[nk+1 : whereIdx]
-	for _, key := range keys {
-		l, e, ok := c.lookupList(key, true)
-		if !ok {
-			return
-		}
-		if l == nil || l.n == 0 {
-			continue
-		}
+	key, l, e, ok := c.firstList(keys)
+	if !ok {
+		return
+	}
+	if l != nil {
 		c.R.Array(2)
 		c.R.Bulk(key)
 		n := c.popRange(l, head, count)

@@ -117,6 +117,9 @@ func newStr(b []byte) *Str {
 	return &Str{B: append([]byte(nil), b...)}
 }
 
+// ParseInt parses b as Valkey's string2ll does (parseStrictInt).
+func ParseInt(b []byte) (int64, bool) { return parseStrictInt(b) }
+
 // parseStrictInt parses b as Valkey's string2ll does: an optional minus,
 // no leading zeros, no spaces or plus sign, within int64. "-0" is refused.
 func parseStrictInt(b []byte) (int64, bool) {

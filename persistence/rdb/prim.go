@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"math"
 	"strconv"
+
+	"github.com/flect-kv/flect/engine"
 )
 
 // Writing primitives: lengths, strings (integer, LZF and raw encodings),
@@ -81,33 +83,8 @@ func appendMs(b []byte, ms int64) []byte {
 	return binary.LittleEndian.AppendUint64(b, uint64(ms))
 }
 
-// parseStrictInt is string2ll: an optional minus, no leading zeros, no
-// spaces or plus sign, within int64, at most 20 bytes.
-func parseStrictInt(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 20 {
-		return 0, false
-	}
-	if len(b) == 1 && b[0] == '0' {
-		return 0, true
-	}
-	i := 0
-	if b[0] == '-' {
-		i = 1
-		if len(b) == 1 {
-			return 0, false
-		}
-	}
-	if b[i] < '1' || b[i] > '9' {
-		return 0, false
-	}
-	for j := i; j < len(b); j++ {
-		if b[j] < '0' || b[j] > '9' {
-			return 0, false
-		}
-	}
-	v, err := strconv.ParseInt(string(b), 10, 64)
-	return v, err == nil
-}
+// parseStrictInt is Valkey's string2ll (engine.ParseInt).
+func parseStrictInt(b []byte) (int64, bool) { return engine.ParseInt(b) }
 
 // reader reads primitives from a payload; every read is bounded by the
 // bytes left.

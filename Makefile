@@ -10,7 +10,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.dat
 # Packages with concurrent code run under the race detector.
 RACE_PKGS := ./engine/... ./resp/... ./tenancy/...
 # Every other package (found at run time, so new ones are never missed).
-OTHER_PKGS = $(shell $(GO) list ./... | grep -Ev '/(engine|resp)(/|$$)')
+OTHER_PKGS = $(shell $(GO) list ./... | grep -Ev '/(engine|resp|tenancy)(/|$$)')
 
 # Fuzz targets, as package:FuzzName; each runs FUZZTIME in `make fuzz`.
 FUZZ_TARGETS := ./resp:FuzzReader ./resp:FuzzParseLen ./engine:FuzzParseDouble ./engine:FuzzParseLongDouble \

@@ -17,7 +17,7 @@ func NewStringValue(b []byte) any { return newStringValue(b) }
 // NewList returns an empty list.
 func NewList() *List { return &List{} }
 
-// LoadPush appends v (owned by the list) at the tail of a list being
+// LoadPush appends a copy of v at the tail of a list being
 // loaded from an old RDB list type: a quicklist push with fill (Valkey's
 // loader builds a quicklist, then calls LoadDone's conversion).
 func (l *List) LoadPush(v []byte, fill int64) {
@@ -27,8 +27,8 @@ func (l *List) LoadPush(v []byte, fill int64) {
 
 // LoadNode appends a whole node to a list being loaded, as Valkey's loader
 // keeps a quicklist's nodes as they were saved: a packed node of elems
-// (owned by the list from now on) or a plain node of one element. Empty
-// nodes are skipped.
+// (copied into the node's buffer) or a plain node of one element (owned
+// by the list from now on). Empty nodes are skipped.
 func (l *List) LoadNode(elems [][]byte, plain bool) {
 	if len(elems) == 0 {
 		return
@@ -36,12 +36,19 @@ func (l *List) LoadNode(elems [][]byte, plain bool) {
 	l.quick = true
 	nd := newLNode(plain)
 	l.link(nd, l.tail)
-	nd.e = elems
 	if plain {
+		nd.buf, nd.offs = elems[0], []uint32{0}
 		nd.sz = len(elems[0])
 	} else {
+		total := 0
 		for _, e := range elems {
+			total += len(e)
 			nd.sz += lpEntrySize(e)
+		}
+		nd.buf, nd.offs = make([]byte, 0, total), make([]uint32, len(elems))
+		for i, e := range elems {
+			nd.offs[i] = uint32(len(nd.buf))
+			nd.buf = append(nd.buf, e...)
 		}
 	}
 	l.n += len(elems)
@@ -62,14 +69,20 @@ func (l *List) LoadDone(fill int64) {
 
 // EachNode calls fn with the elements of every node from head to tail
 // (one node for a listpack-encoded list) and whether the node is a plain
-// one (a single large element), until fn returns false. The slices are
-// the list's own.
+// one (a single large element), until fn returns false. The element
+// slices point into the list's storage, and elems itself is reused: both
+// are valid only during the call.
 func (l *List) EachNode(fn func(elems [][]byte, plain bool) bool) {
+	var elems [][]byte
 	for nd := l.head; nd != nil; nd = nd.next {
 		if nd.count() == 0 {
 			continue
 		}
-		if !fn(nd.e[nd.off:], nd.plain) {
+		elems = elems[:0]
+		for i := 0; i < nd.count(); i++ {
+			elems = append(elems, nd.at(i))
+		}
+		if !fn(elems, nd.plain) {
 			return
 		}
 	}

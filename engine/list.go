@@ -7,6 +7,16 @@ package engine
 // follows Valkey's list-max-listpack-size rules (t_list.c
 // listTypeTryConversion, quicklist.c _quicklistNodeAllowInsert).
 //
+// Memory: like a listpack, a node packs its elements back to back in one
+// buffer, with a parallel array of 4-byte offsets so that access inside a
+// node stays O(1): an element costs its bytes plus 4, against a Valkey
+// listpack's bytes plus 2 or 3 (a node that fills up is trimmed to fit).
+// Large elements (plain nodes) keep an allocation of their own.
+//
+// Aliasing: slices the list hands out (Pop, Index, Range, EachNode) point
+// into its storage and are valid until the list is next modified; values
+// given to it (Push, insertion, LSET) are copied.
+//
 // Costs: push and pop at either end are O(1) amortised; access by index
 // walks nodes from the nearer end (a node holds at most ~4096 elements,
 // like a listpack of 8 kb), so LINDEX/LSET near either end are O(1).
@@ -21,94 +31,6 @@ const (
 
 // qlOptimizationLevel are the node byte limits of negative fills (-1 .. -5).
 var qlOptimizationLevel = [...]int{4096, 8192, 16384, 32768, 65536}
-
-// lnode is one node: the elements are e[off:].
-type lnode struct {
-	prev, next *lnode
-	e          [][]byte
-	off        int
-	sz         int  // listpack bytes (plain node: the element's length)
-	plain      bool // holds one element too large for a packed node
-}
-
-func (nd *lnode) count() int          { return len(nd.e) - nd.off }
-func (nd *lnode) at(i int) []byte     { return nd.e[nd.off+i] }
-func (nd *lnode) set(i int, v []byte) { nd.e[nd.off+i] = v }
-
-// pushFront prepends v, keeping spare room at the front so that repeated
-// prepends are amortised O(1).
-func (nd *lnode) pushFront(v []byte) {
-	if nd.off == 0 {
-		n := nd.count()
-		grow := max(4, n)
-		ne := make([][]byte, grow+n, grow+n+max(4, n/2))
-		copy(ne[grow:], nd.e)
-		nd.e, nd.off = ne, grow
-	}
-	nd.off--
-	nd.e[nd.off] = v
-}
-
-// pushBack appends v. When the slice is full and at least half of it is
-// the dead room left by popFront, the elements move down instead: a list
-// used as a queue (RPUSH + LPOP) stays bounded.
-func (nd *lnode) pushBack(v []byte) {
-	if len(nd.e) == cap(nd.e) && nd.off > 0 && nd.off >= nd.count() {
-		n := copy(nd.e, nd.e[nd.off:])
-		clear(nd.e[n:])
-		nd.e, nd.off = nd.e[:n], 0
-	}
-	nd.e = append(nd.e, v)
-}
-
-func (nd *lnode) popFront() []byte {
-	v := nd.e[nd.off]
-	nd.e[nd.off] = nil
-	nd.off++
-	if nd.off == len(nd.e) {
-		nd.e, nd.off = nd.e[:0], 0
-	}
-	return v
-}
-
-func (nd *lnode) popBack() []byte {
-	v := nd.e[len(nd.e)-1]
-	nd.e[len(nd.e)-1] = nil
-	nd.e = nd.e[:len(nd.e)-1]
-	if nd.off == len(nd.e) {
-		nd.e, nd.off = nd.e[:0], 0
-	}
-	return v
-}
-
-// removeAt deletes the i-th element of the node.
-func (nd *lnode) removeAt(i int) {
-	j := nd.off + i
-	if i < nd.count()/2 {
-		copy(nd.e[nd.off+1:j+1], nd.e[nd.off:j])
-		nd.e[nd.off] = nil
-		nd.off++
-	} else {
-		copy(nd.e[j:], nd.e[j+1:])
-		nd.e[len(nd.e)-1] = nil
-		nd.e = nd.e[:len(nd.e)-1]
-	}
-	if nd.off == len(nd.e) {
-		nd.e, nd.off = nd.e[:0], 0
-	}
-}
-
-// insertAt inserts v so that it becomes the i-th element of the node.
-func (nd *lnode) insertAt(i int, v []byte) {
-	if i == 0 {
-		nd.pushFront(v)
-		return
-	}
-	nd.e = append(nd.e, nil)
-	j := nd.off + i
-	copy(nd.e[j+1:], nd.e[j:])
-	nd.e[j] = v
-}
 
 // List is a list value.
 type List struct {
@@ -343,8 +265,8 @@ func (l *List) addTo(nd *lnode, i int, v []byte) {
 	l.n++
 }
 
-// Push adds v (owned by the list from now on) at the head or the tail. The
-// caller has called growFor for it.
+// Push adds a copy of v at the head or the tail; v must not alias the
+// list. The caller has called growFor for it.
 func (l *List) Push(v []byte, head bool, fill int64) {
 	if !l.quick {
 		if l.head == nil {
@@ -373,6 +295,9 @@ func (l *List) Push(v []byte, head bool, fill int64) {
 		l.n++
 		return
 	}
+	if ref != nil {
+		ref.trim() // full: it will not grow at this end
+	}
 	nd := newLNode(qlIsLarge(len(v), fill))
 	if head {
 		l.link(nd, nil)
@@ -382,11 +307,12 @@ func (l *List) Push(v []byte, head bool, fill int64) {
 	l.addTo(nd, 0, v)
 }
 
-// dropped maintains sizes after v left node nd, unlinking an empty node.
-func (l *List) dropped(nd *lnode, v []byte) {
+// dropped maintains sizes after an element of listpack size esz left
+// node nd, unlinking an empty node.
+func (l *List) dropped(nd *lnode, esz int) {
 	l.n--
 	if !nd.plain {
-		nd.sz -= lpEntrySize(v)
+		nd.sz -= esz
 	}
 	if nd.count() == 0 && l.quick {
 		l.unlink(nd)
@@ -394,7 +320,9 @@ func (l *List) dropped(nd *lnode, v []byte) {
 }
 
 // Pop removes and returns the head or tail element; the list must not be
-// empty.
+// empty. The slice is the list's storage: it stays valid until the list
+// is next modified, so a caller that pushes it back into a list (LMOVE)
+// copies it first.
 func (l *List) Pop(head bool) []byte {
 	var nd *lnode
 	var v []byte
@@ -405,7 +333,7 @@ func (l *List) Pop(head bool) []byte {
 		nd = l.tail
 		v = nd.popBack()
 	}
-	l.dropped(nd, v)
+	l.dropped(nd, lpEntrySize(v))
 	return v
 }
 
@@ -430,7 +358,7 @@ func (l *List) seek(i int) (*lnode, int) {
 }
 
 // Index returns element i, negative counting from the tail; ok is false
-// when out of range.
+// when out of range. v is valid until the list is next modified.
 func (l *List) Index(i int64) (v []byte, ok bool) {
 	if i < 0 {
 		i += int64(l.n)
@@ -444,9 +372,9 @@ func (l *List) Index(i int64) (v []byte, ok bool) {
 
 // removeIn deletes element off of node nd.
 func (l *List) removeIn(nd *lnode, off int) {
-	v := nd.at(off)
+	esz := lpEntrySize(nd.at(off))
 	nd.removeAt(off)
-	l.dropped(nd, v)
+	l.dropped(nd, esz)
 }
 
 // insertIn inserts v before (after=false) or after element off of nd, as
@@ -526,18 +454,13 @@ func (l *List) split(nd *lnode, off int, after bool) *lnode {
 		nd.sz -= lpEntrySize(e)
 	}
 	if after {
-		for i := nd.off + from; i < len(nd.e); i++ {
-			nd.e[i] = nil
-		}
-		nd.e = nd.e[:nd.off+from]
+		j := nd.off + from
+		nd.buf, nd.offs = nd.buf[:nd.offs[j]], nd.offs[:j]
 	} else {
-		for i := nd.off; i < nd.off+to; i++ {
-			nd.e[i] = nil
-		}
 		nd.off += to
 	}
-	if nd.off == len(nd.e) {
-		nd.e, nd.off = nd.e[:0], 0
+	if nd.count() == 0 {
+		nd.reset()
 	}
 	return rest
 }
@@ -587,12 +510,12 @@ func (l *List) mergeAround(center *lnode, fill int64) {
 
 // replaceIn replaces element off of nd with v, as quicklistReplaceEntry.
 func (l *List) replaceIn(nd *lnode, off int, v []byte, fill int64) {
-	old := nd.at(off)
+	oldSz := lpEntrySize(nd.at(off))
 	large := l.quick && qlIsLarge(len(v), fill)
 	switch {
 	case !l.quick || (!nd.plain && !large):
 		nd.set(off, v)
-		nd.sz += lpEntrySize(v) - lpEntrySize(old)
+		nd.sz += lpEntrySize(v) - oldSz
 	case nd.plain && large:
 		nd.set(off, v)
 		nd.sz = len(v)
@@ -648,42 +571,41 @@ func (l *List) Remove(v []byte, count int64) int64 {
 }
 
 // filter removes up to limit elements equal to v from node nd (all when
-// all), scanning from its end when back, and returns how many it removed.
+// all), the last ones when back, and returns how many it removed. The
+// kept elements move down in one pass.
 func (l *List) filter(nd *lnode, v []byte, limit int64, all, back bool) int64 {
+	n := nd.count()
+	cut := 0 // with back: matches at or after index cut go
+	if back && !all {
+		var seen int64
+		for i := n - 1; i >= 0 && seen < limit; i-- {
+			if string(nd.at(i)) == string(v) {
+				seen++
+				cut = i
+			}
+		}
+		if seen == 0 {
+			return 0
+		}
+	}
 	var removed int64
-	take := func(x []byte) bool {
-		if (all || removed < limit) && string(x) == string(v) {
+	w, wo := nd.liveStart(), nd.off
+	for i := 0; i < n; i++ {
+		x := nd.at(i)
+		if string(x) == string(v) && (all || (back && i >= cut) || (!back && removed < limit)) {
 			removed++
 			if !nd.plain {
 				nd.sz -= lpEntrySize(x)
 			}
-			return true
+			continue
 		}
-		return false
+		nd.offs[wo] = uint32(w)
+		w += copy(nd.buf[w:], x)
+		wo++
 	}
-	if !back {
-		w := nd.off
-		for r := nd.off; r < len(nd.e); r++ {
-			if x := nd.e[r]; !take(x) {
-				nd.e[w] = x
-				w++
-			}
-		}
-		clear(nd.e[w:])
-		nd.e = nd.e[:w]
-	} else {
-		w := len(nd.e) - 1
-		for r := len(nd.e) - 1; r >= nd.off; r-- {
-			if x := nd.e[r]; !take(x) {
-				nd.e[w] = x
-				w--
-			}
-		}
-		clear(nd.e[nd.off : w+1])
-		nd.off = w + 1
-	}
-	if nd.off == len(nd.e) {
-		nd.e, nd.off = nd.e[:0], 0
+	nd.buf, nd.offs = nd.buf[:w], nd.offs[:wo]
+	if nd.count() == 0 {
+		nd.reset()
 	}
 	l.n -= int(removed)
 	if removed > 0 && nd.count() == 0 && l.quick {
@@ -694,7 +616,8 @@ func (l *List) filter(nd *lnode, v []byte, limit int64, all, back bool) int64 {
 
 // Range calls fn for the elements from start to start+count-1 (valid
 // indexes), backwards from start when reverse, stopping early when fn
-// returns false.
+// returns false. fn must not modify the list; the slices it gets are
+// valid until the list is next modified.
 func (l *List) Range(start, count int, reverse bool, fn func(v []byte) bool) {
 	if count <= 0 {
 		return
@@ -727,9 +650,12 @@ func (l *List) Range(start, count int, reverse bool, fn func(v []byte) bool) {
 func (l *List) Copy() any {
 	c := &List{quick: l.quick}
 	for nd := l.head; nd != nil; nd = nd.next {
-		nn := &lnode{plain: nd.plain, sz: nd.sz, e: make([][]byte, 0, nd.count())}
-		for i := 0; i < nd.count(); i++ {
-			nn.e = append(nn.e, append([]byte(nil), nd.at(i)...))
+		nn := &lnode{plain: nd.plain, sz: nd.sz}
+		nn.buf = append([]byte(nil), nd.buf[nd.liveStart():]...)
+		nn.offs = make([]uint32, nd.count())
+		base := uint32(nd.liveStart())
+		for i, o := range nd.offs[nd.off:] {
+			nn.offs[i] = o - base
 		}
 		c.link(nn, c.tail)
 	}
@@ -737,26 +663,24 @@ func (l *List) Copy() any {
 	return c
 }
 
-// MemUsage implements MemSizer: node overhead plus the elements of the
-// first samples nodes, extrapolated.
+// MemUsage implements MemSizer: the list and node headers plus each
+// node's two allocations (element bytes, 4-byte offsets), from the first
+// samples nodes extrapolated by element count.
 func (l *List) MemUsage(samples int) int64 {
-	const listHeader, nodeHeader, sliceHeader = 48, 80, 24
+	const listHeader, nodeHeader = 48, 96
 	total := int64(listHeader)
 	seen, seenNodes := 0, 0
-	var elems int64
+	var nodes int64
 	for nd := l.head; nd != nil && (samples <= 0 || seenNodes < samples); nd = nd.next {
 		seenNodes++
-		elems += nodeHeader + AllocSize(int64(cap(nd.e))*sliceHeader)
-		for i := 0; i < nd.count(); i++ {
-			elems += AllocSize(int64(len(nd.at(i))))
-		}
+		nodes += nodeHeader + AllocSize(int64(cap(nd.buf))) + AllocSize(int64(cap(nd.offs))*4)
 		seen += nd.count()
 	}
 	if seen == 0 {
-		return total
+		return total + nodes
 	}
 	if seen < l.n {
-		elems = elems * int64(l.n) / int64(seen)
+		nodes = nodes * int64(l.n) / int64(seen)
 	}
-	return total + elems
+	return total + nodes
 }

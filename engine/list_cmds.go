@@ -84,7 +84,7 @@ func (c *Ctx) listPush(key []byte, elems [][]byte, head, mustExist, intsFree boo
 	fill := c.listFill()
 	l.growForArgs(fill, elems, intsFree)
 	for _, v := range elems {
-		l.Push(append([]byte(nil), v...), head, fill)
+		l.Push(v, head, fill)
 	}
 	return l.n, created, true
 }
@@ -290,7 +290,7 @@ func cmdLSet(c *Ctx) {
 		return
 	}
 	nd, off := l.seek(int(i))
-	l.replaceIn(nd, off, append([]byte(nil), v...), fill)
+	l.replaceIn(nd, off, v, fill)
 	l.shrink(fill)
 	c.Modified(c.Args[1])
 	c.Notify(NotifyList, "lset", c.Args[1])
@@ -322,7 +322,7 @@ func cmdLInsert(c *Ctx) {
 	for nd := l.head; nd != nil; nd = nd.next {
 		for i := 0; i < nd.count(); i++ {
 			if string(nd.at(i)) == string(pivot) {
-				l.insertIn(nd, i, append([]byte(nil), v...), after, fill)
+				l.insertIn(nd, i, v, after, fill)
 				c.Modified(c.Args[1])
 				c.Notify(NotifyList, "linsert", c.Args[1])
 				c.Dirty(1)
@@ -532,7 +532,9 @@ func (c *Ctx) lmove(srcHead, dstHead bool) {
 		}
 	}
 	fromQuicklist := src.quick
-	v := src.Pop(srcHead)
+	// A copy: the popped slice is src's storage, which the push may
+	// overwrite when src and the destination are the same list.
+	v := append([]byte(nil), src.Pop(srcHead)...)
 	if _, created, _ := c.listPush(c.Args[2], [][]byte{v}, dstHead, false, fromQuicklist); !created {
 		c.Dirty(1) // else creating the key counted the one change
 	}

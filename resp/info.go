@@ -494,9 +494,10 @@ func (s *Server) infoPersistence(b *bytes.Buffer) {
 }
 
 func (s *Server) infoStats(b *bytes.Buffer, of *engine.Namespace) {
-	var expired, hits, misses int64
+	var expired, expiredFields, hits, misses int64
 	for _, ns := range s.statsNamespaces(of) { // tenancy.go: a store sees its own
 		expired += ns.Stats.ExpiredKeys.Load()
+		expiredFields += ns.Stats.ExpiredFields.Load()
 		hits += ns.Stats.KeyspaceHits.Load()
 		misses += ns.Stats.KeyspaceMisses.Load()
 	}
@@ -518,6 +519,7 @@ func (s *Server) infoStats(b *bytes.Buffer, of *engine.Namespace) {
 	field(b, "sync_partial_ok", 0)
 	field(b, "sync_partial_err", 0)
 	field(b, "expired_keys", expired)
+	field(b, "expired_fields", expiredFields) // Valkey 9, with hash-field expiry
 	field(b, "expired_stale_perc", "0.00")
 	field(b, "expired_time_cap_reached_count", 0)
 	field(b, "expire_cycle_cpu_milliseconds", 0)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flect-kv/flect/resp/resptest"
 )
@@ -197,4 +198,21 @@ func TestInfoQueryBufferLimitDisconnections(t *testing.T) {
 	if got := stat(); got != "0" {
 		t.Fatalf("after RESETSTAT: %s", got)
 	}
+}
+
+// TestInfoExpiredFields: fields reaped by hash-field expiry are counted in
+// INFO stats expired_fields (Valkey 9).
+func TestInfoExpiredFields(t *testing.T) {
+	n := resptest.Start(t, nil, nil)
+	c := n.Dial(t)
+	is(t, c, ":2\r\n", "HSET", "h", "a", "1", "b", "2")
+	is(t, c, "*1\r\n:1\r\n", "HPEXPIRE", "h", "1", "FIELDS", "1", "a")
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(c.Do("INFO", "stats"), "expired_fields:1\r\n") {
+		if time.Now().After(deadline) {
+			t.Fatal("expired_fields never reached 1")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	is(t, c, ":1\r\n", "HLEN", "h")
 }

@@ -126,3 +126,23 @@ func ParseOutputBufferLimits(v string, cur *OutputBufferLimits) (*OutputBufferLi
 	}
 	return &out, nil
 }
+
+// Over reports whether a client with used bytes of pending output is over
+// the limit, as Valkey's checkClientOutputBufferLimits: the hard limit is
+// reached, or the soft limit has been for more than SoftSeconds. softSince
+// is the client's record of when it first reached the soft limit (unix
+// seconds, 0 when under it); now is the time in unix seconds.
+func (l *OutputBufferLimit) Over(used uint64, softSince *int64, now int64) bool {
+	if l.Hard != 0 && used >= l.Hard {
+		return true
+	}
+	if l.Soft == 0 || used < l.Soft {
+		*softSince = 0
+		return false
+	}
+	if *softSince == 0 {
+		*softSince = now
+		return false
+	}
+	return now-*softSince > l.SoftSeconds
+}

@@ -11,11 +11,6 @@ import (
 // MONITOR: the monitoring client receives every command other clients
 // run, as Valkey's replicationFeedMonitors formats it.
 
-// monitorOutputLimit is the output a MONITOR client may have pending
-// before it is disconnected (Valkey's replica class hard limit, which
-// applies to monitors).
-const monitorOutputLimit = 256 << 20
-
 // monitorSet is the list of MONITOR clients.
 type monitorSet struct {
 	mu   sync.Mutex
@@ -29,8 +24,10 @@ type monitorOut struct {
 	sess *session
 	mu   sync.Mutex
 	buf  []byte
-	wake chan struct{}
-	done chan struct{}
+	// softSince is when buf first reached the soft limit (unix seconds).
+	softSince int64
+	wake      chan struct{}
+	done      chan struct{}
 }
 
 func (s *Server) cmdMonitor(c *engine.Ctx) {
@@ -119,8 +116,11 @@ func (m *monitorSet) feed(sess *session, args [][]byte) {
 }
 
 func (mo *monitorOut) push(line []byte) {
+	// A MONITOR client is in the replica class of
+	// client-output-buffer-limit, as in Valkey.
+	l := &mo.sess.srv.node.OutputBufferLimits()[engine.OutputReplica]
 	mo.mu.Lock()
-	if len(mo.buf)+len(line) > monitorOutputLimit {
+	if l.Over(uint64(len(mo.buf)+len(line)), &mo.softSince, time.Now().Unix()) {
 		mo.mu.Unlock()
 		mo.sess.srv.x.outputLimitDisconnections.Add(1)
 		mo.sess.kill()

@@ -136,20 +136,7 @@ func (o *outbuf) signal() {
 // limit is reached or the soft limit has been for more than its seconds.
 func (o *outbuf) overLocked(class int) bool {
 	used := uint64(len(o.mu.buf) + len(o.mu.held) + o.mu.inflight)
-	l := &o.sess.srv.node.OutputBufferLimits()[class]
-	if l.Hard != 0 && used >= l.Hard {
-		return true
-	}
-	if l.Soft == 0 || used < l.Soft {
-		o.mu.softSince = 0
-		return false
-	}
-	now := time.Now().Unix()
-	if o.mu.softSince == 0 {
-		o.mu.softSince = now
-		return false
-	}
-	return now-o.mu.softSince > l.SoftSeconds
+	return o.sess.srv.node.OutputBufferLimits()[class].Over(used, &o.mu.softSince, time.Now().Unix())
 }
 
 // pending returns the bytes waiting to be written (CLIENT LIST omem).

@@ -253,3 +253,21 @@ func TestMemoryUsageAndMisc(t *testing.T) {
 	is(t, c, "*0\r\n", "FUNCTION", "LIST", "LIBRARYNAME", "x", "WITHCODE")
 	is(t, c, "-ERR unknown subcommand 'LOAD'. Try FUNCTION HELP.\r\n", "FUNCTION", "LOAD", "x")
 }
+
+// TestMonitorOutputLimit: a MONITOR client that does not read is dropped
+// at the replica class's client-output-buffer-limit.
+func TestMonitorOutputLimit(t *testing.T) {
+	n := resptest.Start(t, nil, nil)
+	admin := n.Dial(t)
+	is(t, admin, "+OK\r\n", "CONFIG", "SET", "client-output-buffer-limit", "replica 65536 0 0")
+	mon := n.Dial(t)
+	is(t, mon, "+OK\r\n", "MONITOR") // then never read again
+	big := strings.Repeat("x", 100<<10)
+	for i := 0; i < 400; i++ {
+		admin.Do("SET", "k", big)
+		if strings.Contains(admin.Do("INFO", "stats"), "client_output_buffer_limit_disconnections:1\r\n") {
+			return
+		}
+	}
+	t.Fatal("the MONITOR client was never disconnected")
+}

@@ -28,66 +28,21 @@ type hashReg struct {
 // hashTracker is a database's heap of hashes with volatile fields.
 type hashTracker struct {
 	mu   sync.Mutex
-	heap []*hashReg
+	heap deadlineHeap[*hashReg]
 	// armed is set once a hash was registered, so that the reaper skips
 	// databases that never had volatile fields without locking.
 	armed atomic.Bool
 }
 
-func (t *hashTracker) less(i, j int) bool { return t.heap[i].at < t.heap[j].at }
-
-func (t *hashTracker) swap(i, j int) {
-	t.heap[i], t.heap[j] = t.heap[j], t.heap[i]
-	t.heap[i].i = i
-	t.heap[j].i = j
-}
-
-func (t *hashTracker) up(j int) {
-	for j > 0 {
-		p := (j - 1) / 2
-		if !t.less(j, p) {
-			break
-		}
-		t.swap(j, p)
-		j = p
-	}
-}
-
-func (t *hashTracker) down(i int) {
-	n := len(t.heap)
-	for {
-		l := 2*i + 1
-		if l >= n {
-			return
-		}
-		j := l
-		if r := l + 1; r < n && t.less(r, l) {
-			j = r
-		}
-		if !t.less(j, i) {
-			return
-		}
-		t.swap(i, j)
-		i = j
-	}
-}
+func (r *hashReg) deadline() int64 { return r.at }
+func (r *hashReg) setIndex(i int)  { r.i = i }
 
 // removeLocked unlinks r; the tracker's mutex is held.
 func (t *hashTracker) removeLocked(r *hashReg) {
 	if r.i < 0 {
 		return
 	}
-	last := len(t.heap) - 1
-	i := r.i
-	if i != last {
-		t.swap(i, last)
-	}
-	t.heap[last] = nil
-	t.heap = t.heap[:last]
-	if i < last {
-		t.down(i)
-		t.up(i)
-	}
+	t.heap.removeAt(r.i)
 	r.i = -1
 }
 
@@ -122,15 +77,12 @@ func (d *dbData) trackHash(key string, h *Hash) {
 	if r := h.reg; r != nil && r.i >= 0 {
 		old := r.at
 		r.at = at
-		if at < old {
-			t.up(r.i)
-		} else if at > old {
-			t.down(r.i)
+		if at != old {
+			t.heap.fix(r.i)
 		}
 	} else {
-		r := &hashReg{key: key, h: h, t: t, at: at, i: len(t.heap)}
-		t.heap = append(t.heap, r)
-		t.up(r.i)
+		r := &hashReg{key: key, h: h, t: t, at: at}
+		t.heap.push(r)
 		h.reg = r
 		t.armed.Store(true)
 	}

@@ -20,7 +20,7 @@ type hfTTL struct {
 // hashVol is the volatile set of a hash.
 type hashVol struct {
 	m    map[string]*hfTTL
-	heap []*hfTTL
+	heap deadlineHeap[*hfTTL]
 }
 
 // Sizes for the MEMORY USAGE estimate of the volatile set: the hfTTL, its
@@ -29,43 +29,8 @@ const hashVolFieldSize = 40 + 40 + 8
 
 func (v *hashVol) len() int { return len(v.heap) }
 
-func (v *hashVol) less(i, j int) bool { return v.heap[i].at < v.heap[j].at }
-
-func (v *hashVol) swap(i, j int) {
-	v.heap[i], v.heap[j] = v.heap[j], v.heap[i]
-	v.heap[i].i = i
-	v.heap[j].i = j
-}
-
-func (v *hashVol) up(j int) {
-	for j > 0 {
-		p := (j - 1) / 2
-		if !v.less(j, p) {
-			break
-		}
-		v.swap(j, p)
-		j = p
-	}
-}
-
-func (v *hashVol) down(i int) {
-	n := len(v.heap)
-	for {
-		l := 2*i + 1
-		if l >= n {
-			return
-		}
-		j := l
-		if r := l + 1; r < n && v.less(r, l) {
-			j = r
-		}
-		if !v.less(j, i) {
-			return
-		}
-		v.swap(i, j)
-		i = j
-	}
-}
+func (t *hfTTL) deadline() int64 { return t.at }
+func (t *hfTTL) setIndex(i int)  { t.i = i }
 
 // set gives field (a string the caller keeps alive, the dict key) the
 // deadline at, adding or moving it.
@@ -73,17 +38,14 @@ func (v *hashVol) set(field string, at int64) {
 	if t := v.m[field]; t != nil {
 		old := t.at
 		t.at = at
-		if at < old {
-			v.up(t.i)
-		} else {
-			v.down(t.i)
+		if at != old {
+			v.heap.fix(t.i)
 		}
 		return
 	}
-	t := &hfTTL{field: field, at: at, i: len(v.heap)}
+	t := &hfTTL{field: field, at: at}
 	v.m[field] = t
-	v.heap = append(v.heap, t)
-	v.up(t.i)
+	v.heap.push(t)
 }
 
 // remove forgets field's deadline and reports whether it had one.
@@ -93,17 +55,7 @@ func (v *hashVol) remove(field string) bool {
 		return false
 	}
 	delete(v.m, field)
-	last := len(v.heap) - 1
-	i := t.i
-	if i != last {
-		v.swap(i, last)
-	}
-	v.heap[last] = nil
-	v.heap = v.heap[:last]
-	if i < last {
-		v.down(i)
-		v.up(i)
-	}
+	v.heap.removeAt(t.i)
 	return true
 }
 

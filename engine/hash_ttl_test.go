@@ -661,12 +661,10 @@ func TestHashHeapsRandomOps(t *testing.T) {
 			tr.mu.Lock()
 			if r := regs[f]; r != nil {
 				r.at = at
-				tr.down(r.i)
-				tr.up(r.i)
+				tr.heap.fix(r.i)
 			} else {
-				r := &hashReg{key: f, at: at, i: len(tr.heap)}
-				tr.heap = append(tr.heap, r)
-				tr.up(r.i)
+				r := &hashReg{key: f, at: at}
+				tr.heap.push(r)
 				regs[f] = r
 			}
 			tr.mu.Unlock()

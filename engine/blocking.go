@@ -357,6 +357,7 @@ func (n *Node) reprocess(w *Waiter) {
 				c.R.Error(ErrInternal)
 			}
 		}()
+		c.beforeWrite()
 		w.cmd.Run(c)
 	}()
 	n.stopClock(c)

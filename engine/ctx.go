@@ -134,6 +134,7 @@ func (n *Node) CallLocked(c *Ctx) {
 	c.blocked = nil
 	c.DB = c.Client.NS.dbs[c.Client.DB]
 	n.startClock(c)
+	c.beforeWrite()
 	c.Cmd.Run(c)
 	n.stopClock(c)
 	c.Cmd.stats.Calls.Add(1)
@@ -178,6 +179,7 @@ func (n *Node) syncWall() {
 func (n *Node) callExclusive(ns *Namespace, c *Ctx) {
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
+	c.beforeWrite()
 	c.Cmd.Run(c)
 	if ns.blocking.pending.Load() {
 		n.serveBlocked(ns)
@@ -196,6 +198,7 @@ func callKeys(ns *Namespace, c *Ctx) {
 	defer ns.mu.RUnlock()
 	c.DB.lockShards(m)
 	defer c.DB.unlockShards(m)
+	c.beforeWrite()
 	c.Cmd.Run(c)
 }
 

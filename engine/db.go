@@ -141,6 +141,7 @@ func (db *DB) findLive(k string, now int64) (*shard, *Entry) {
 // add stores a new key in shard s.
 func (db *DB) add(s *shard, k string, val any, now int64) *Entry {
 	e := s.keys.Add(k, item{val: val, lru: db.ns.node.initLRU(now)})
+	s.born(e)
 	db.data.trackStored(e)
 	db.ns.Stats.Dirty.Add(1)
 	db.notify(NotifyNew, "new", e.Key)

@@ -21,6 +21,7 @@ type item struct {
 	expire int64 // unix ms; 0 when the key has no TTL
 	timer  *timer
 	lru    uint32 // LRU clock or LFU counter, for OBJECT and eviction
+	snap   uint32 // the snapshot epoch in which the key was saved (snapshot.go)
 }
 
 // Entry is a key and its item, as stored in a shard's dict.
@@ -33,7 +34,10 @@ type shard struct {
 	volatile int
 	// deadlines is the sum of the volatile keys' deadlines, for avg_ttl.
 	deadlines int128
-	_         [24]byte // keep hot shards on separate cache lines
+	// snap is the running snapshot while it still has to save this
+	// shard's keys (snapshot.go).
+	snap *dbSnap
+	_    [16]byte // keep hot shards on separate cache lines
 }
 
 // dbData is a database's contents: its shards and the expiry wheel of its
@@ -268,6 +272,7 @@ func (db *DB) removeEntry(s *shard, e *Entry) { db.data.removeEntry(s, e) }
 
 // removeEntry deletes e from shard s of d, dropping its timer.
 func (d *dbData) removeEntry(s *shard, e *Entry) {
+	s.preserve(e)
 	d.untrackStored(e)
 	if e.Val.timer != nil {
 		d.dropTimer(s, e)

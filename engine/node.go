@@ -61,6 +61,12 @@ type Node struct {
 
 	// policy is maxmemory-policy and the LFU settings (policy.go).
 	policy policyState
+
+	// snapRunning is set while a snapshot exists, snapActive while it may
+	// still need writers to preserve keys; snapEpoch numbers snapshots
+	// (changed with every namespace locked). See snapshot.go.
+	snapRunning, snapActive atomic.Bool
+	snapEpoch               uint32
 }
 
 // NewNode returns a node with the data commands registered in its table and

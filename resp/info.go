@@ -451,47 +451,8 @@ func (s *Server) infoMemory(b *bytes.Buffer) {
 	field(b, "lazyfreed_objects", 0)
 }
 
-// dirty returns the changes since the last save over every namespace.
-func (s *Server) dirty() int64 {
-	var n int64
-	for _, ns := range s.node.Namespaces() {
-		n += ns.Stats.Dirty.Load()
-	}
-	return n
-}
-
-func (s *Server) infoPersistence(b *bytes.Buffer) {
-	field(b, "# Persistence\r\nloading", 0)
-	field(b, "async_loading", 0)
-	field(b, "current_cow_peak", 0)
-	field(b, "current_cow_size", 0)
-	field(b, "current_cow_size_age", 0)
-	field(b, "current_fork_perc", "0.00")
-	field(b, "current_save_keys_processed", 0)
-	field(b, "current_save_keys_total", 0)
-	field(b, "rdb_changes_since_last_save", s.dirty())
-	field(b, "rdb_bgsave_in_progress", 0)
-	field(b, "rdb_last_save_time", s.startTime.Unix())
-	field(b, "rdb_last_bgsave_status", "ok")
-	field(b, "rdb_last_bgsave_time_sec", -1)
-	field(b, "rdb_current_bgsave_time_sec", -1)
-	field(b, "rdb_saves", 0)
-	field(b, "rdb_last_cow_size", 0)
-	field(b, "rdb_last_load_keys_expired", 0)
-	field(b, "rdb_last_load_keys_loaded", 0)
-	field(b, "aof_enabled", 0)
-	field(b, "aof_rewrite_in_progress", 0)
-	field(b, "aof_rewrite_scheduled", 0)
-	field(b, "aof_last_rewrite_time_sec", -1)
-	field(b, "aof_current_rewrite_time_sec", -1)
-	field(b, "aof_last_bgrewrite_status", "ok")
-	field(b, "aof_rewrites", 0)
-	field(b, "aof_rewrites_consecutive_failures", 0)
-	field(b, "aof_last_write_status", "ok")
-	field(b, "aof_last_cow_size", 0)
-	field(b, "module_fork_in_progress", 0)
-	field(b, "module_fork_last_cow_size", 0)
-}
+// dirty returns the changes since the node started over every namespace.
+func (s *Server) dirty() int64 { return s.node.Dirty() }
 
 func (s *Server) infoStats(b *bytes.Buffer, of *engine.Namespace) {
 	var expired, expiredFields, hits, misses int64

@@ -53,6 +53,8 @@ type Server struct {
 	logLevel *slog.LevelVar
 
 	settings settings
+	// persist is the snapshot layer's wiring (persistence.go).
+	persist persistState
 
 	ln     net.Listener
 	nextID atomic.Int64

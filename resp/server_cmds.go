@@ -597,6 +597,13 @@ func (s *Server) cmdShutdown(c *engine.Ctx) {
 		return
 	}
 	s.log.Warn("user requested shutdown", "addr", sessionOf(c).addr)
+	if p := s.persistence(); p != nil && flags&ShutdownNoSave == 0 {
+		if err := p.ShutdownSave(flags&ShutdownSave != 0); err != nil && flags&ShutdownForce == 0 {
+			s.log.Warn("error trying to save the DB, can't exit", "err", err)
+			c.Error("ERR Errors trying to SHUTDOWN. Check logs.")
+			return
+		}
+	}
 	s.x.shutdown.Store(uint32(flags))
 	s.requestShutdown()
 	// As in Valkey the client gets no reply: the connection closes as the

@@ -222,6 +222,12 @@ func (s *session) handle(args [][]byte) {
 		s.afterReply(mark)
 		return
 	}
+	if s.srv.persist.loading.Load() && !cmd.Has(engine.Loading) {
+		cmd.Stats().RejectedCalls.Add(1)
+		s.reject(cmd, ErrLoading)
+		s.afterReply(mark)
+		return
+	}
 	if s.kv.store != nil {
 		if msg := s.storeRefusal(cmd); msg != "" { // tenancy_policy.go
 			cmd.Stats().RejectedCalls.Add(1)

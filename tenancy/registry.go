@@ -67,6 +67,8 @@ type Registry struct {
 	// dummy is hashed against when a store does not exist, so that a
 	// wrong name costs what a wrong secret costs.
 	dummy [sha256.Size]byte
+	// meta, when set by Open, receives every change (persist.go).
+	meta MetaStore
 
 	mu struct {
 		sync.RWMutex
@@ -252,6 +254,12 @@ func (r *Registry) Create(name string, q Quota) (*Store, string, error) {
 	st := &Store{name: name, ns: ns, created: r.now(), maxMemory: q.MaxMemory, policy: q.Policy}
 	r.setSecretLocked(st, secret)
 	r.mu.byName[name] = st
+	if err := r.saveLocked(st); err != nil {
+		delete(r.mu.byName, name)
+		r.dropHashLocked(st, st.hash)
+		r.ks.DropNamespace(name)
+		return nil, "", err
+	}
 	return st, secret, nil
 }
 
@@ -396,6 +404,9 @@ func (r *Registry) Rotate(name string, grace time.Duration) (string, error) {
 	st.rotated = now
 	r.setSecretLocked(st, secret)
 	r.sweepLocked(now)
+	if err := r.saveLocked(st); err != nil {
+		return "", err
+	}
 	return secret, nil
 }
 
@@ -436,7 +447,7 @@ func (r *Registry) SetQuota(name string, maxMemory *int64, policy *string) error
 	if policy != nil {
 		st.policy = *policy
 	}
-	return nil
+	return r.saveLocked(st)
 }
 
 // Remove takes a store out of the registry, so that no credential of it
@@ -448,6 +459,9 @@ func (r *Registry) Remove(name string) (*Store, error) {
 	st := r.mu.byName[name]
 	if st == nil {
 		return nil, ErrNotFound
+	}
+	if err := r.forgetLocked(name); err != nil {
+		return nil, err
 	}
 	delete(r.mu.byName, name)
 	r.dropHashLocked(st, st.hash)

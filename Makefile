@@ -8,14 +8,15 @@ DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 
 # Packages with concurrent code run under the race detector.
-RACE_PKGS := ./engine/... ./resp/... ./tenancy/...
+RACE_PKGS := ./engine/... ./resp/... ./tenancy/... ./persistence/snapshot/...
 # Every other package (found at run time, so new ones are never missed).
-OTHER_PKGS = $(shell $(GO) list ./... | grep -Ev '/(engine|resp|tenancy)(/|$$)')
+OTHER_PKGS = $(shell $(GO) list ./... | grep -Ev '/(engine|resp|tenancy|persistence/snapshot)(/|$$)')
 
 # Fuzz targets, as package:FuzzName; each runs FUZZTIME in `make fuzz`.
 FUZZ_TARGETS := ./resp:FuzzReader ./resp:FuzzParseLen ./engine:FuzzParseDouble ./engine:FuzzParseLongDouble \
                 ./engine:FuzzStringCommands ./engine:FuzzHLLSparse ./engine:FuzzHLLCommands \
-                ./engine:FuzzOutputBufferLimits ./persistence/rdb:FuzzReadValue ./persistence/rdb:FuzzLZF
+                ./engine:FuzzOutputBufferLimits ./persistence/rdb:FuzzReadValue ./persistence/rdb:FuzzLZF ./persistence/rdb:FuzzFileReader \
+                ./persistence/snapshot:FuzzDecodeChunk
 FUZZTIME     ?= 30s
 # A hung test fails the run (with every goroutine's stack) instead of
 # stalling CI; the whole suite takes well under a minute.
@@ -24,7 +25,7 @@ TEST_TIMEOUT ?= 4m
 STATICCHECK_VERSION ?= v0.8.2
 IMAGE ?= flect:$(VERSION)
 
-.PHONY: help build run test race compat bench bench-large fuzz lint readme docker clean
+.PHONY: help build run test race compat bench bench-lru bench-large bench-persist fuzz lint readme docker clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -45,11 +46,18 @@ race: ## every package under the race detector, differential tests included
 compat: ## differential tests against redis-server (FLECT_COMPAT_FILE=strings for one script)
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -run '^TestCompat$$' -v ./resp
 
-bench: ## redis-benchmark against flect and redis-server side by side
+bench: ## redis-benchmark against flect and redis-server side by side, then memory efficiency (RSS per dataset)
 	./scripts/bench.sh
+	./scripts/bench-memory.sh
+
+bench-lru: ## eviction quality: redis-cli --lru-test hit ratios, flect and valkey-server (or redis-server) with the same maxmemory
+	./scripts/bench-lru.sh
 
 bench-large: ## latencies on a million-member sorted set and list, flect and redis-server side by side
 	./scripts/bench-large.sh
+
+bench-persist: ## GET/SET latency during BGSAVE and snapshot load time, 1M keys, flect and redis-server side by side
+	./scripts/bench-persist.sh
 
 fuzz: ## run each fuzz target for FUZZTIME (default 30s)
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -48,13 +48,14 @@ func NewKVCmd(getenv func(string) string) *cobra.Command {
 	f.BoolVar(&o.json, "json", false, "print JSON")
 	cmd.AddCommand(newKVCreateCmd(o), newKVListCmd(o), newKVInfoCmd(o), newKVURLCmd(o),
 		newKVEnvCmd(o), newKVRotateCmd(o), newKVFlushCmd(o), newKVDeleteCmd(o))
+	cmd.AddCommand(newKVImportCmd(o), newKVExportCmd(o))
 	return cmd
 }
 
 // nodeClient is a connection to the node's admin commands.
 type nodeClient struct {
-	rdb  *redis.Client
-	addr string
+	rdb           *redis.Client
+	network, addr string
 }
 
 // dial opens the admin connection.
@@ -86,7 +87,7 @@ func (o *kvOptions) dial() (*nodeClient, error) {
 	opts.DialerRetries = 1
 	opts.ReadTimeout = 10 * time.Second
 	opts.PoolSize = 1
-	return &nodeClient{rdb: redis.NewClient(opts), addr: opts.Addr}, nil
+	return &nodeClient{rdb: redis.NewClient(opts), network: opts.Network, addr: opts.Addr}, nil
 }
 
 // noNodeError is the error when nothing answers at addr.
@@ -105,7 +106,11 @@ func redactURL(raw string) string {
 
 func (c *nodeClient) close() { c.rdb.Close() }
 
-// do runs FLECT.KV <args...>.
+// errNoStore is the node's answer for a store that does not exist.
+var errNoStore = errors.New("no such store")
+
+// do runs FLECT.KV <args...>. The node's errors come back without their
+// ERR code, prefixed with the store they are about (the second argument).
 func (c *nodeClient) do(ctx context.Context, args ...any) (any, error) {
 	v, err := c.rdb.Do(ctx, append([]any{"FLECT.KV"}, args...)...).Result()
 	if err == nil {
@@ -122,7 +127,18 @@ func (c *nodeClient) do(ctx context.Context, args ...any) (any, error) {
 	case strings.HasPrefix(msg, "ERR unknown command"):
 		return nil, fmt.Errorf("the server at %s is not a flect node (%s)", c.addr, msg)
 	}
-	return nil, errors.New(msg)
+	var rerr redis.Error
+	if !errors.As(err, &rerr) {
+		return nil, err // the connection's error
+	}
+	err = errors.New(strings.TrimPrefix(msg, "ERR "))
+	if msg == "ERR "+errNoStore.Error() {
+		err = errNoStore
+	}
+	if len(args) > 1 {
+		return nil, fmt.Errorf("store %v: %w", args[1], err)
+	}
+	return nil, err
 }
 
 // text runs FLECT.KV and expects a string.
@@ -166,7 +182,11 @@ func (o *kvOptions) withClient(cmd *cobra.Command, fn func(ctx context.Context, 
 	defer c.close()
 	// Probe the address first: the client library would log its failed
 	// dials before returning the error.
-	probe, err := net.DialTimeout("tcp", c.addr, 3*time.Second)
+	network := c.network
+	if network == "" {
+		network = "tcp"
+	}
+	probe, err := net.DialTimeout(network, c.addr, 3*time.Second)
 	if err != nil {
 		return noNodeError(c.addr)
 	}
@@ -212,7 +232,7 @@ func newKVCreateCmd(o *kvOptions) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().StringVar(&maxMemory, "maxmemory", "", "memory quota, e.g. 64mb (recorded; enforcement comes later)")
+	cmd.Flags().StringVar(&maxMemory, "maxmemory", "", "memory quota, e.g. 64mb: over it the store evicts its own keys by its policy, or refuses writes under noeviction")
 	cmd.Flags().StringVar(&policy, "policy", "", "eviction policy, e.g. allkeys-lru (default noeviction)")
 	return cmd
 }
@@ -221,6 +241,7 @@ func newKVCreateCmd(o *kvOptions) *cobra.Command {
 type storeRow struct {
 	Name      string `json:"name"`
 	Keys      int64  `json:"keys"`
+	Memory    int64  `json:"memory"`
 	MaxMemory int64  `json:"maxmemory"`
 	Policy    string `json:"policy"`
 	Clients   int64  `json:"clients"`
@@ -252,6 +273,8 @@ func newKVListCmd(o *kvOptions) *cobra.Command {
 							r.Name, _ = f.val.(string)
 						case "keys":
 							r.Keys, _ = f.val.(int64)
+						case "memory":
+							r.Memory, _ = f.val.(int64)
 						case "maxmemory":
 							r.MaxMemory, _ = f.val.(int64)
 						case "policy":
@@ -268,15 +291,30 @@ func newKVListCmd(o *kvOptions) *cobra.Command {
 					return printJSON(cmd.OutOrStdout(), rows)
 				}
 				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "NAME\tKEYS\tQUOTA\tPOLICY\tCLIENTS\tCREATED")
+				fmt.Fprintln(tw, "NAME\tKEYS\tMEMORY\tQUOTA\tPOLICY\tCLIENTS\tCREATED")
 				for _, r := range rows {
-					fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%s\n", r.Name, r.Keys, quotaText(r.MaxMemory), r.Policy, r.Clients,
-						time.Unix(r.Created, 0).UTC().Format(time.RFC3339))
+					fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%s\n", r.Name, r.Keys, humanBytes(r.Memory), quotaText(r.MaxMemory),
+						r.Policy, r.Clients, time.Unix(r.Created, 0).UTC().Format(time.RFC3339))
 				}
 				return tw.Flush()
 			})
 		},
 	}
+}
+
+// humanBytes prints a byte count as Valkey's used_memory_human does
+// (1.50M).
+func humanBytes(n int64) string {
+	const units = "KMGTPE"
+	if n < 1024 {
+		return fmt.Sprintf("%dB", n)
+	}
+	v, u := float64(n)/1024, 0
+	for v >= 1024 && u < len(units)-1 {
+		v /= 1024
+		u++
+	}
+	return fmt.Sprintf("%.2f%c", v, units[u])
 }
 
 // quotaText prints a byte count as Valkey prints memory (64mb), "-" for
@@ -314,6 +352,9 @@ func newKVInfoCmd(o *kvOptions) *cobra.Command {
 					m := map[string]any{}
 					for _, f := range fs {
 						m[f.key] = f.val
+						if f.key == "databases" {
+							m[f.key] = databasesJSON(f.val)
+						}
 					}
 					return printJSON(cmd.OutOrStdout(), m)
 				}
@@ -330,6 +371,9 @@ func newKVInfoCmd(o *kvOptions) *cobra.Command {
 					case "maxmemory":
 						n, _ := f.val.(int64)
 						val = quotaText(n)
+					case "memory":
+						n, _ := f.val.(int64)
+						val = humanBytes(n)
 					}
 					if list, ok := f.val.([]any); ok {
 						parts := make([]string, len(list))
@@ -347,6 +391,32 @@ func newKVInfoCmd(o *kvOptions) *cobra.Command {
 			})
 		},
 	}
+}
+
+// dbFigures are one database's figures in `flect kv info --json`.
+type dbFigures struct {
+	Keys    int64 `json:"keys"`
+	Expires int64 `json:"expires"`
+}
+
+// databasesJSON turns FLECT.KV INFO's "db3:keys=1,expires=0" lines into
+// {"db3": {"keys": 1, "expires": 0}}; lines it cannot read are left out.
+func databasesJSON(v any) map[string]dbFigures {
+	out := map[string]dbFigures{}
+	list, _ := v.([]any)
+	for _, x := range list {
+		line, _ := x.(string)
+		db, rest, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		var f dbFigures
+		if _, err := fmt.Sscanf(rest, "keys=%d,expires=%d", &f.Keys, &f.Expires); err != nil {
+			continue
+		}
+		out[db] = f
+	}
+	return out
 }
 
 func newKVURLCmd(o *kvOptions) *cobra.Command {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+	"github.com/flect-kv/flect/tenancy"
 	"github.com/spf13/cobra"
 )
 
@@ -54,6 +55,9 @@ func readProject(path string) (*projectFile, error) {
 		}
 		return nil, fmt.Errorf("%s: unknown keys %s", path, strings.Join(keys, ", "))
 	}
+	if len(p.KV) == 0 {
+		return nil, fmt.Errorf("%s has no [[kv]] table: add one (binding = \"CACHE\", name = \"my-cache\")", path)
+	}
 	seen := map[string]bool{}
 	for i, b := range p.KV {
 		if !validBinding(b.Binding) {
@@ -61,6 +65,9 @@ func readProject(path string) (*projectFile, error) {
 		}
 		if b.Name == "" {
 			return nil, fmt.Errorf("%s: [[kv]] #%d (%s) has no name", path, i+1, b.Binding)
+		}
+		if !tenancy.ValidName(b.Name) {
+			return nil, fmt.Errorf("%s: [[kv]] #%d (%s): %q is not a store name (lower-case letters, digits and '-', up to 63, not \"default\")", path, i+1, b.Binding, b.Name)
 		}
 		if seen[b.Binding] {
 			return nil, fmt.Errorf("%s: binding %s appears twice", path, b.Binding)
@@ -90,11 +97,11 @@ func newKVEnvCmd(o *kvOptions) *cobra.Command {
 				var lines []string
 				for _, b := range p.KV {
 					u, err := c.text(ctx, "URL", b.Name)
-					if err != nil && create && strings.HasPrefix(err.Error(), "ERR no such store") {
+					if err != nil && create && errors.Is(err, errNoStore) {
 						u, err = c.text(ctx, "CREATE", b.Name)
 					}
 					if err != nil {
-						if strings.HasPrefix(err.Error(), "ERR no such store") {
+						if errors.Is(err, errNoStore) {
 							return fmt.Errorf("store %s (binding %s) does not exist: create it with `flect kv create %s` or run `flect kv env --create`", b.Name, b.Binding, b.Name)
 						}
 						return fmt.Errorf("store %s (binding %s): %w", b.Name, b.Binding, err)

@@ -65,7 +65,7 @@ func TestKVCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 3 || !strings.HasPrefix(lines[0], "NAME") || !strings.HasPrefix(lines[1], "my-cache") ||
+	if len(lines) != 3 || strings.Join(strings.Fields(lines[0]), " ") != "NAME KEYS MEMORY QUOTA POLICY CLIENTS CREATED" || !strings.HasPrefix(lines[1], "my-cache") ||
 		!strings.Contains(lines[2], "64mb") || !strings.Contains(lines[2], "allkeys-lru") {
 		t.Fatalf("list:\n%s", out)
 	}
@@ -79,7 +79,7 @@ func TestKVCommands(t *testing.T) {
 	if err != nil || !strings.Contains(out, "policy:") || !strings.Contains(out, "allkeys-lru") {
 		t.Fatalf("info: %q %v", out, err)
 	}
-	if _, err := runKV(t, env, "info", "nope"); err == nil || !strings.Contains(err.Error(), "no such store") {
+	if _, err := runKV(t, env, "info", "nope"); err == nil || err.Error() != "store nope: no such store" {
 		t.Fatalf("info of a missing store: %v", err)
 	}
 
@@ -156,6 +156,21 @@ func TestKVEnv(t *testing.T) {
 	if _, err := runKV(t, env, "env", "--file", filepath.Join(dir, "none.toml")); err == nil || !strings.Contains(err.Error(), "no ") {
 		t.Fatalf("missing file: %v", err)
 	}
+	for body, want := range map[string]string{
+		"": "has no [[kv]] table",
+		"[[kv]]\nbinding = \"C\"\nname = \"My_Cache\"\n":    `"My_Cache" is not a store name`,
+		"[[kv]]\nbinding = \"C\"\nname = \"default\"\n":     `"default" is not a store name`,
+		"[[kv]]\nbinding = \"C\"\n":                         "has no name",
+		"[[kv]]\nbinding = \"C\"\nname = \"a\"\nport = 1\n": "unknown keys kv.port",
+	} {
+		os.WriteFile(file, []byte(body), 0o644)
+		if _, err := runKV(t, env, "env", "--file", file, "--create"); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("flect.toml %q: %v, want %q", body, err, want)
+		}
+	}
+	if n.Server.Stores().Len() != 2 {
+		t.Fatalf("a bad flect.toml created stores: %d", n.Server.Stores().Len())
+	}
 }
 
 func TestKVAdminPassword(t *testing.T) {
@@ -230,5 +245,84 @@ func TestKVStoreURLWithGoRedis(t *testing.T) {
 	if !strings.Contains(info, "db0:keys=1,expires=0") || !strings.Contains(info, "db1:keys=1,expires=0") ||
 		!strings.Contains(info, "go-redis(") {
 		t.Fatalf("store INFO: %q", info)
+	}
+}
+
+// TestKVInfoFigures: `flect kv info` and `list` show a store's keys per
+// database, memory, hits and clients, as text and JSON.
+func TestKVInfoFigures(t *testing.T) {
+	n := resptest.Start(t, nil, nil)
+	env := map[string]string{"FLECT_NODE": n.Addr}
+	out, err := runKV(t, env, "create", "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(strings.TrimSpace(out))
+	pw, _ := u.User.Password()
+	c := n.Dial(t)
+	c.Do("AUTH", "app", pw)
+	c.Do("CLIENT", "SETINFO", "LIB-NAME", "ioredis")
+	c.Do("SET", "a", strings.Repeat("x", 5000))
+	c.Do("GET", "a")
+	c.Do("GET", "missing")
+	c.Do("SELECT", "2")
+	c.Do("SET", "b", "1", "EX", "100")
+
+	out, err = runKV(t, env, "info", "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		k, v, _ := strings.Cut(line, ":")
+		fields[k] = strings.TrimSpace(v)
+	}
+	for k, want := range map[string]string{
+		"keys": "2", "databases": "db0:keys=1,expires=0 db2:keys=1,expires=1", "clients": "1",
+		"libraries": "ioredis", "keyspace_hits": "1", "keyspace_misses": "1", "maxmemory": "-",
+	} {
+		if fields[k] != want {
+			t.Errorf("info %s: %q, want %q\n%s", k, fields[k], want, out)
+		}
+	}
+	if !strings.HasSuffix(fields["memory"], "K") {
+		t.Errorf("info memory: %q", fields["memory"])
+	}
+	if _, ok := fields["ops_per_sec"]; !ok {
+		t.Errorf("info lacks ops_per_sec:\n%s", out)
+	}
+
+	out, err = runKV(t, env, "info", "app", "--json")
+	var info struct {
+		Keys      int64                `json:"keys"`
+		Memory    int64                `json:"memory"`
+		Databases map[string]dbFigures `json:"databases"`
+		Libraries []string             `json:"libraries"`
+	}
+	if err != nil || json.Unmarshal([]byte(out), &info) != nil {
+		t.Fatalf("info --json: %q %v", out, err)
+	}
+	if info.Keys != 2 || info.Memory < 5000 || len(info.Databases) != 2 || info.Databases["db2"] != (dbFigures{1, 1}) ||
+		strings.Join(info.Libraries, ",") != "ioredis" {
+		t.Fatalf("info --json: %+v", info)
+	}
+
+	out, err = runKV(t, env, "list")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if err != nil || len(lines) != 2 || !strings.HasSuffix(strings.Fields(lines[1])[2], "K") {
+		t.Fatalf("list: %q %v", out, err)
+	}
+	out, err = runKV(t, env, "list", "--json")
+	var rows []storeRow
+	if err != nil || json.Unmarshal([]byte(out), &rows) != nil || len(rows) != 1 || rows[0].Memory < 5000 || rows[0].Clients != 1 {
+		t.Fatalf("list --json: %q %v", out, err)
+	}
+}
+
+func TestHumanBytes(t *testing.T) {
+	for n, want := range map[int64]string{0: "0B", 1023: "1023B", 1024: "1.00K", 1536: "1.50K", 5 << 20: "5.00M", 3 << 30: "3.00G"} {
+		if got := humanBytes(n); got != want {
+			t.Errorf("humanBytes(%d) = %q, want %q", n, got, want)
+		}
 	}
 }

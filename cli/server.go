@@ -10,7 +10,9 @@ import (
 
 	"github.com/flect-kv/flect/engine"
 	"github.com/flect-kv/flect/persistence/rdb"
+	"github.com/flect-kv/flect/persistence/snapshot"
 	"github.com/flect-kv/flect/resp"
+	"github.com/flect-kv/flect/tenancy"
 	"github.com/spf13/cobra"
 )
 
@@ -28,6 +30,11 @@ type serverOptions struct {
 	protoMaxBulkLen int64
 	queryBufLimit   int64
 	hugePages       yesNo
+	dir             string
+	save            string
+	saveSet         bool // --save was given
+	// maxmemory and maxmemoryPolicy go to the node's configuration.
+	maxmemory, maxmemoryPolicy string
 }
 
 // yesNo is a pflag.Value for Valkey's yes/no settings.
@@ -62,6 +69,7 @@ func NewServerCmd(info BuildInfo) *cobra.Command {
 		Short: "Run a flect node",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.saveSet = cmd.Flags().Changed("save")
 			return runServer(cmd.Context(), o, info)
 		},
 	}
@@ -76,7 +84,11 @@ func NewServerCmd(info BuildInfo) *cobra.Command {
 	f.Var(&o.protectedMode, "protected-mode", "refuse non-loopback clients when no password is set (yes|no)")
 	f.Var(sizeValue{&o.protoMaxBulkLen}, "proto-max-bulk-len", "largest bulk argument (512mb)")
 	f.Var(sizeValue{&o.queryBufLimit}, "client-query-buffer-limit", "largest pending request of one client (1gb)")
+	f.StringVar(&o.dir, "dir", "", "data directory for snapshots and stores (default: none, everything in memory)")
+	f.StringVar(&o.save, "save", "3600 1 300 100 60 10000", "snapshot policy with --dir: \"<seconds> <changes> ...\" (\"\" disables)")
 	f.Var(&o.hugePages, "hugepages", "ask Linux for transparent huge pages for the heap when THP is in madvise mode (yes|no)")
+	f.StringVar(&o.maxmemory, "maxmemory", "0", "memory limit for the data, e.g. 100mb (0: none); past it keys are evicted by --maxmemory-policy")
+	f.StringVar(&o.maxmemoryPolicy, "maxmemory-policy", "noeviction", "noeviction, allkeys-lru, allkeys-lfu, allkeys-random, volatile-lru, volatile-lfu, volatile-random or volatile-ttl")
 	return cmd
 }
 
@@ -128,6 +140,25 @@ func runServer(ctx context.Context, o *serverOptions, info BuildInfo) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))
 	node := engine.NewNode(engine.Options{Databases: o.databases, Logger: log})
 	rdb.Register(node.Table())
+	if o.saveSet {
+		if msg := node.Config.Set([]engine.SetRequest{{Name: "save", Value: o.save}}, true); msg != "" {
+			return fmt.Errorf("--save: %s", strings.TrimPrefix(msg, "ERR "))
+		}
+	}
+	if msg := node.Config.Set([]engine.SetRequest{{Name: "maxmemory", Value: o.maxmemory},
+		{Name: "maxmemory-policy", Value: o.maxmemoryPolicy}}, true); msg != "" {
+		return fmt.Errorf("--maxmemory or --maxmemory-policy: %s", strings.TrimPrefix(msg, "ERR "))
+	}
+	reg := tenancy.New(node, nil)
+	var pers *persistence
+	if o.dir != "" {
+		if pers, err = openPersistence(node, reg, o.dir, info.Version, log); err != nil {
+			return err
+		}
+		defer pers.close()
+	} else {
+		snapshot.Register(node.Table(), nil)
+	}
 	pm := bool(o.protectedMode)
 	srv := resp.New(node, resp.Options{
 		Bind:          o.bind,
@@ -139,7 +170,11 @@ func runServer(ctx context.Context, o *serverOptions, info BuildInfo) error {
 		Limits:        resp.Limits{MaxBulk: o.protoMaxBulkLen, MaxQueryBuffer: o.queryBufLimit},
 		Logger:        log,
 		LogLevel:      lv,
+		Stores:        reg,
 	})
+	if pers != nil {
+		pers.attach(srv)
+	}
 	if err := srv.Listen(); err != nil {
 		return err
 	}
@@ -152,10 +187,26 @@ func runServer(ctx context.Context, o *serverOptions, info BuildInfo) error {
 	log.Info("ready to accept connections", "addr", srv.Addr().String(), "version", info.Version)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve() }()
+	if pers != nil {
+		if err := pers.load(); err != nil {
+			log.Error("fatal error loading the snapshot: exiting", "err", err)
+			srv.Shutdown(context.Background())
+			return fmt.Errorf("loading the snapshot in %s: %w", o.dir, err)
+		}
+		go pers.saver.Run(ctx)
+	}
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+		// SIGTERM or SIGINT: save as SHUTDOWN without arguments does.
+		if pers != nil {
+			if err := pers.ShutdownSave(false); err != nil {
+				log.Error("error trying to save the snapshot before exiting; the previous snapshot stays", "err", err)
+				srv.Shutdown(context.Background())
+				return fmt.Errorf("saving before exit: %w", err)
+			}
+		}
 	case <-srv.Done():
 	}
 	log.Info("shutting down")

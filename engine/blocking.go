@@ -359,6 +359,7 @@ func (n *Node) reprocess(w *Waiter) {
 		}()
 		c.beforeWrite()
 		w.cmd.Run(c)
+		c.afterWrite()
 	}()
 	n.stopClock(c)
 	if c.blocked != nil {

@@ -136,6 +136,7 @@ func (n *Node) CallLocked(c *Ctx) {
 	n.startClock(c)
 	c.beforeWrite()
 	c.Cmd.Run(c)
+	c.afterWrite()
 	n.stopClock(c)
 	c.Cmd.stats.Calls.Add(1)
 	c.Cmd.stats.Usec.Add(c.Usec)
@@ -181,6 +182,7 @@ func (n *Node) callExclusive(ns *Namespace, c *Ctx) {
 	defer ns.mu.Unlock()
 	c.beforeWrite()
 	c.Cmd.Run(c)
+	c.afterWrite()
 	if ns.blocking.pending.Load() {
 		n.serveBlocked(ns)
 	}
@@ -200,6 +202,7 @@ func callKeys(ns *Namespace, c *Ctx) {
 	defer c.DB.unlockShards(m)
 	c.beforeWrite()
 	c.Cmd.Run(c)
+	c.afterWrite()
 }
 
 // keyShards returns the shards holding the command's keys.

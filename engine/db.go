@@ -21,7 +21,7 @@ func (c *Ctx) Lookup(key []byte) *Entry {
 	}
 	c.Client.NS.Stats.KeyspaceHits.Add(1)
 	if !c.Client.NoTouch {
-		e.Val.lru = c.Node.touchLRU(e.Val.lru, c.nowMs)
+		e.Val.lru = c.Client.NS.touchLRU(e.Val.lru, c.nowMs)
 	}
 	return e
 }
@@ -45,7 +45,7 @@ func (c *Ctx) LookupNoTouch(key []byte) *Entry {
 func (c *Ctx) LookupWrite(key []byte) *Entry {
 	e := c.DB.find(bstr(key), c.nowMs)
 	if e != nil && !c.Client.NoTouch {
-		e.Val.lru = c.Node.touchLRU(e.Val.lru, c.nowMs)
+		e.Val.lru = c.Client.NS.touchLRU(e.Val.lru, c.nowMs)
 	}
 	return e
 }
@@ -95,7 +95,9 @@ func (db *DB) set(k string, val any, keepTTL bool, now int64) *Entry {
 		return db.add(s, k, val, now)
 	}
 	db.data.untrackStored(e)
+	old := acctOf(e.Val.val)
 	e.Val.val = val
+	db.data.revalued(s, e, old)
 	db.data.trackStored(e)
 	db.overwritten(s, e, keepTTL, now)
 	return e
@@ -110,6 +112,7 @@ func (db *DB) setString(k string, b []byte, keepTTL bool, now int64) *Entry {
 		return db.add(s, k, newStringValue(b), now)
 	}
 	db.data.untrackStored(e)
+	old := acctOf(e.Val.val)
 	if str, ok := e.Val.val.(*Str); ok && cap(str.B) >= len(b) && cap(str.B) <= max(64, 2*len(b)) {
 		if n, isInt := parseStrictInt(b); isInt {
 			e.Val.val = boxInt(n)
@@ -120,6 +123,7 @@ func (db *DB) setString(k string, b []byte, keepTTL bool, now int64) *Entry {
 	} else {
 		e.Val.val = newStringValue(b)
 	}
+	db.data.revalued(s, e, old)
 	db.overwritten(s, e, keepTTL, now)
 	return e
 }
@@ -140,8 +144,9 @@ func (db *DB) findLive(k string, now int64) (*shard, *Entry) {
 
 // add stores a new key in shard s.
 func (db *DB) add(s *shard, k string, val any, now int64) *Entry {
-	e := s.keys.Add(k, item{val: val, lru: db.ns.node.initLRU(now)})
+	e := s.keys.Add(k, item{val: val, lru: db.ns.initLRU(now)})
 	s.born(e)
+	db.data.stored(s, e)
 	db.data.trackStored(e)
 	db.ns.Stats.Dirty.Add(1)
 	db.notify(NotifyNew, "new", e.Key)
@@ -154,7 +159,7 @@ func (db *DB) overwritten(s *shard, e *Entry, keepTTL bool, now int64) {
 	// Valkey's setKey touches the key through its lookup, then keeps the
 	// access data. Callers under LFU have looked the key up already (one
 	// counter increment per write, as in Valkey).
-	if !db.ns.node.usesLFU() {
+	if !db.ns.usesLFU() {
 		e.Val.lru = lruClock(now)
 	}
 	if !keepTTL && e.Val.expire != 0 {

@@ -34,7 +34,8 @@ func (db *DB) flush() int {
 		n += db.data.shards[i].keys.Len()
 	}
 	db.touchAllWatched(nil, db.ns.node.nowMs())
-	db.data = newDBData()
+	db.data.dropped()
+	db.data = newDBData(db.ns)
 	db.ns.blocking.signalDB(db.index)
 	return n
 }
@@ -65,6 +66,7 @@ func cmdFlushAll(c *Ctx) {
 		return
 	}
 	c.Dirty(int64(c.Client.NS.Flush()))
+	c.Node.flushedAll()
 	c.OK()
 }
 

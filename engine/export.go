@@ -246,7 +246,7 @@ func (h *Hash) EachTTL(fn func(field, value string, at int64) bool) {
 // objectSetLRUOrLFU does for RESTORE: with an LFU policy a freq >= 0 sets
 // the counter; otherwise an idle >= 0 (seconds) backdates the LRU clock.
 func (c *Ctx) SetAccess(e *Entry, freq, idle int64) {
-	if c.Node.usesLFU() {
+	if c.Client.NS.usesLFU() {
 		if freq >= 0 {
 			e.Val.lru = lfuMinutes(c.nowMs)<<8 | uint32(freq&255)
 		}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math/rand/v2"
+	"unsafe"
 
 	"github.com/flect-kv/flect/engine/dict"
 )
@@ -22,9 +23,10 @@ import (
 // is invisible to reads until the expiry loop (hash_expire.go) deletes it,
 // but still counted by Len, as Valkey's HLEN counts it.
 type Hash struct {
-	lp      []hashPair // listpack encoding; unused once ht is set
-	lpBytes int64      // bytes of the listpack's fields and values
-	ht      *dict.Dict[string]
+	memTrack            // memory accounting (memory.go): hashFieldMem of the fields
+	lp       []hashPair // listpack encoding; unused once ht is set
+	lpBytes  int64      // bytes of the listpack's fields and values
+	ht       *dict.Dict[string]
 	// vol holds the deadlines of volatile fields (hash_ttl.go); nil when
 	// no field has one. Only a hashtable hash has volatile fields.
 	vol *hashVol
@@ -176,6 +178,7 @@ func (h *Hash) convert() {
 		d.Add(p.field, p.value)
 	}
 	h.ht, h.lp, h.lpBytes = d, nil, 0
+	h.recount()
 }
 
 // Set stores value under field (field may alias a read buffer; it is
@@ -198,6 +201,11 @@ func (h *Hash) set(field []byte, value string, lim hashLimits, now int64, keepTT
 	}
 	if h.ht != nil {
 		n, added = h.ht.Upsert(bstr(field))
+		if added {
+			h.grow(hashFieldMem(n.Key, value, true))
+		} else {
+			h.grow(strMem(len(value)) - strMem(len(n.Val)))
+		}
 		n.Val = value
 		if !added && h.vol != nil {
 			if h.fieldExpired(n.Key, now) {
@@ -211,11 +219,13 @@ func (h *Hash) set(field []byte, value string, lim hashLimits, now int64, keepTT
 	}
 	if i := h.lpIndex(field); i >= 0 {
 		h.lpBytes += int64(len(value) - len(h.lp[i].value))
+		h.grow(strMem(len(value)) - strMem(len(h.lp[i].value)))
 		h.lp[i].value = value
 		return false, nil
 	}
 	h.lp = append(h.lp, hashPair{field: string(field), value: value})
 	h.lpBytes += int64(len(field) + len(value))
+	h.grow(hashFieldMem(bstr(field), value, false))
 	if int64(len(h.lp)) > lim.entries {
 		h.convert()
 		return true, h.ht.Find(bstr(field))
@@ -227,8 +237,11 @@ func (h *Hash) set(field []byte, value string, lim hashLimits, now int64, keepTT
 func (h *Hash) Delete(field []byte) bool {
 	if h.ht != nil {
 		n := h.ht.Delete(bstr(field))
-		if n != nil && h.vol != nil {
-			h.clearFieldExpiry(n.Key)
+		if n != nil {
+			h.grow(-hashFieldMem(n.Key, n.Val, true))
+			if h.vol != nil {
+				h.clearFieldExpiry(n.Key)
+			}
 		}
 		return n != nil
 	}
@@ -237,6 +250,7 @@ func (h *Hash) Delete(field []byte) bool {
 		return false
 	}
 	h.lpBytes -= int64(len(h.lp[i].field) + len(h.lp[i].value))
+	h.grow(-hashFieldMem(h.lp[i].field, h.lp[i].value, false))
 	copy(h.lp[i:], h.lp[i+1:])
 	h.lp[len(h.lp)-1] = hashPair{}
 	h.lp = h.lp[:len(h.lp)-1]
@@ -282,39 +296,44 @@ func (h *Hash) Random() (field, value string) {
 	return p.field, p.value
 }
 
-// Sizes used by the MEMORY USAGE estimate.
-const (
-	hashHeader    = 8 + 24 + 8 + 8 // Hash struct: slice, lpBytes, dict pointer
-	hashPairSize  = 32             // two string headers
-	hashDictNode  = 8 + 16 + 16    // dict node: next, key and value headers
-	hashDictOwn   = 64             // the Dict struct
-	hashBucketPtr = 8
+// Heap costs of a hash's parts (memory_size.go).
+var (
+	hashStructMem = scanMem(int64(unsafe.Sizeof(Hash{})))
+	hashNodeSize  = int64(unsafe.Sizeof(dict.Node[string]{}))
+	hashPairSize  = int64(unsafe.Sizeof(hashPair{}))
 )
 
-// MemUsage implements MemSizer: the listpack's pairs and bytes, or for a
-// hashtable the node, key and value of up to samples fields extrapolated
-// to all of them, plus the bucket array.
-func (h *Hash) MemUsage(samples int) int64 {
-	if h.ht == nil {
-		n := int64(hashHeader) + AllocSize(int64(cap(h.lp))*hashPairSize)
-		for _, p := range h.lp {
-			n += AllocSize(int64(len(p.field))) + AllocSize(int64(len(p.value)))
-		}
-		return n
+// hashFieldMem is the cost of one field and its value: two strings in a
+// listpack hash, a dict node holding the field and the value's string in
+// a hashtable one.
+func hashFieldMem(field, value string, ht bool) int64 {
+	if ht {
+		return dictNodeMem(hashNodeSize, len(field)) + strMem(len(value))
 	}
-	n := int64(hashHeader+hashDictOwn) + int64(h.ht.Buckets())*hashBucketPtr
-	var sum int64
-	seen := 0
-	h.ht.Each(func(nd *dict.Node[string]) bool {
-		sum += hashDictNode + AllocSize(int64(len(nd.Key))) + AllocSize(int64(len(nd.Val)))
-		seen++
-		return samples <= 0 || seen < samples
-	})
-	if seen > 0 {
-		n += sum * int64(h.ht.Len()) / int64(seen)
+	return strMem(len(field)) + strMem(len(value))
+}
+
+// memSize implements memValue.
+func (h *Hash) memSize() int64 {
+	if !h.counted {
+		h.elems = 0
+		h.Each(func(f, v string) bool {
+			h.elems += hashFieldMem(f, v, h.ht != nil)
+			return true
+		})
+		h.counted = true
+	}
+	n := hashStructMem + h.elems
+	if h.ht != nil {
+		n += dictMem + bucketsMem(h.ht.Buckets())
+	} else {
+		n += scanMem(int64(cap(h.lp)) * hashPairSize)
 	}
 	if h.vol != nil {
-		n += int64(h.vol.len())*hashVolFieldSize + int64(cap(h.vol.heap)-h.vol.len())*8
+		n += h.vol.memSize()
+	}
+	if h.reg != nil {
+		n += hashRegMem
 	}
 	return n
 }

@@ -210,6 +210,7 @@ func (ns *Namespace) reapHashBatch(i int, now int64, max int) (reaped int, more 
 		return 0, true
 	}
 	reaped = h.reapExpired(now, max)
+	d.reconcile(s, e) // memory.go
 	if reaped > 0 {
 		ns.Stats.ExpiredFields.Add(int64(reaped))
 		db.notify(NotifyHash, "hexpired", key)

@@ -156,7 +156,7 @@ func TestHashEncodingConversion(t *testing.T) {
 	k.is(intReply(1), "HDEL", "e2", "f0")
 	k.is(intReply(513), "HLEN", "e")
 	k.is(intReply(512), "HLEN", "e2")
-	if n := k.hash("e").MemUsage(5); n < 513*40 {
+	if n := k.hash("e").memSize(); n < 513*40 {
 		t.Errorf("MemUsage of 513 fields = %d", n)
 	}
 }

@@ -1,6 +1,10 @@
 package engine
 
-import "github.com/flect-kv/flect/engine/dict"
+import (
+	"unsafe"
+
+	"github.com/flect-kv/flect/engine/dict"
+)
 
 // Field expiry of a hash (Valkey 9's volatile set). A hash whose fields
 // have deadlines is hashtable-encoded and holds a hashVol: the deadline of
@@ -23,9 +27,20 @@ type hashVol struct {
 	heap deadlineHeap[*hfTTL]
 }
 
-// Sizes for the MEMORY USAGE estimate of the volatile set: the hfTTL, its
-// map entry (key header, pointer, bucket share) and its heap slot.
-const hashVolFieldSize = 40 + 40 + 8
+// Heap costs of the volatile set (memory_size.go): the hashVol, and per
+// field its hfTTL and its map slot (a key header and a pointer in a group
+// of eight with its control byte, at the map's typical 7/8 load).
+var (
+	hashVolMem       = scanMem(int64(unsafe.Sizeof(hashVol{})))
+	hashVolFieldSize = scanMem(int64(unsafe.Sizeof(hfTTL{}))) + (8*24+8)/7
+	hashRegMem       = scanMem(int64(unsafe.Sizeof(hashReg{})))
+)
+
+// memSize is the volatile set's heap cost: its fields and the heap's
+// array.
+func (v *hashVol) memSize() int64 {
+	return hashVolMem + int64(v.len())*hashVolFieldSize + scanMem(int64(cap(v.heap))*8)
+}
 
 func (v *hashVol) len() int { return len(v.heap) }
 
@@ -166,7 +181,9 @@ func (h *Hash) reapExpired(now int64, max int) int {
 		}
 		f := t.field
 		h.clearFieldExpiry(f)
-		h.ht.Delete(f)
+		if dn := h.ht.Delete(f); dn != nil {
+			h.grow(-hashFieldMem(dn.Key, dn.Val, true))
+		}
 		n++
 	}
 	return n

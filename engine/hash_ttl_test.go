@@ -499,13 +499,13 @@ func TestHashTTLMemoryAndDirty(t *testing.T) {
 	for i := 0; i < 200; i++ {
 		k.do("HSET", "h", "f"+strconv.Itoa(i), "v")
 	}
-	before := k.hash("h").MemUsage(0)
+	before := k.hash("h").memSize()
 	args := []string{"HEXPIRE", "h", "100", "FIELDS", "200"}
 	for i := 0; i < 200; i++ {
 		args = append(args, "f"+strconv.Itoa(i))
 	}
 	k.do(args...)
-	if after := k.hash("h").MemUsage(0); after < before+200*hashVolFieldSize {
+	if after := k.hash("h").memSize(); after < before+200*hashVolFieldSize {
 		t.Fatalf("MEMORY USAGE ignores the deadlines: %d -> %d", before, after)
 	}
 	stats := &k.n.Default().Stats

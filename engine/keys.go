@@ -136,7 +136,7 @@ func cmdTouch(c *Ctx) {
 			continue
 		}
 		stats.KeyspaceHits.Add(1)
-		e.Val.lru = c.Node.touchLRU(e.Val.lru, c.nowMs)
+		e.Val.lru = c.Client.NS.touchLRU(e.Val.lru, c.nowMs)
 		n++
 	}
 	c.R.Int(n)

@@ -37,7 +37,10 @@ type shard struct {
 	// snap is the running snapshot while it still has to save this
 	// shard's keys (snapshot.go).
 	snap *dbSnap
-	_    [16]byte // keep hot shards on separate cache lines
+	// mem is the bytes the shard's keys and values cost, buckets the
+	// dict bucket count last charged for (memory.go).
+	mem     int64
+	buckets int
 }
 
 // dbData is a database's contents: its shards and the expiry wheel of its
@@ -45,6 +48,10 @@ type shard struct {
 // replaces it, so timers always belong to the data they expire.
 type dbData struct {
 	shards [NumShards]shard
+	// ns is the namespace charged for the memory of the keys; nkeys and
+	// nvol count the keys and those with a TTL, for eviction (memory.go).
+	ns          *Namespace
+	nkeys, nvol atomic.Int64
 
 	wheelMu sync.Mutex
 	wheel   *wheel // nil until the first TTL is set
@@ -56,8 +63,8 @@ type dbData struct {
 	hashTTL hashTracker
 }
 
-func newDBData() *dbData {
-	d := new(dbData)
+func newDBData(ns *Namespace) *dbData {
+	d := &dbData{ns: ns}
 	for i := range d.shards {
 		d.shards[i].keys = dict.New[item]()
 	}
@@ -97,6 +104,11 @@ type Namespace struct {
 	pubsub pubsubRegistry
 	// tracking is the client-side caching table (tracking.go).
 	tracking trackingTable
+	// mem is the namespace's memory accounting, quota and eviction state
+	// (memory.go, evict.go).
+	mem nsMemory
+	// expiryPausedUntil is set by Namespace.PauseExpiry (node.go).
+	expiryPausedUntil atomic.Int64
 }
 
 // NamespaceStats are counters a namespace keeps for INFO.
@@ -114,6 +126,7 @@ type NamespaceStats struct {
 
 func newNamespace(n *Node, name string, dbs int) *Namespace {
 	ns := &Namespace{node: n, name: name}
+	ns.mem.init(n)
 	ns.dbs = make([]*DB, dbs)
 	for i := range ns.dbs {
 		ns.dbs[i] = newDB(ns, i)
@@ -122,7 +135,7 @@ func newNamespace(n *Node, name string, dbs int) *Namespace {
 }
 
 func newDB(ns *Namespace, index int) *DB {
-	return &DB{ns: ns, index: index, data: newDBData()}
+	return &DB{ns: ns, index: index, data: newDBData(ns)}
 }
 
 // Name returns the namespace's name ("" for the default namespace).
@@ -256,7 +269,7 @@ func (db *DB) find(key string, now int64) *Entry {
 	// As Valkey's keyIsExpired: a key is gone once now is past its
 	// deadline, and still there during the deadline's millisecond.
 	if e.Val.expire != 0 && e.Val.expire < now {
-		if db.ns.node.expiryPaused(now) {
+		if db.ns.expiryPaused(now) {
 			return nil // expired, but deleting waits for the pause's end
 		}
 		db.data.removeEntry(s, e)
@@ -278,6 +291,7 @@ func (d *dbData) removeEntry(s *shard, e *Entry) {
 		d.dropTimer(s, e)
 	}
 	s.keys.Delete(e.Key)
+	d.unstored(s, e)
 }
 
 // dropTimer unlinks e's timer and forgets its deadline; e has a timer.
@@ -286,6 +300,7 @@ func (d *dbData) dropTimer(s *shard, e *Entry) {
 	d.wheel.remove(e.Val.timer)
 	d.wheelMu.Unlock()
 	e.Val.timer = nil
+	d.timerCharge(s, -1)
 	s.volatile--
 	s.deadlines = s.deadlines.sub(e.Val.expire)
 	if s.volatile == 0 {
@@ -312,6 +327,7 @@ func (db *DB) setExpire(s *shard, e *Entry, at int64) {
 	if t == nil {
 		t = &timer{key: e.Key, level: -1}
 		e.Val.timer = t
+		d.timerCharge(s, 1)
 		s.volatile++
 	} else {
 		d.wheel.remove(t)

@@ -454,7 +454,7 @@ func TestLookupLFU(t *testing.T) {
 	if k.n.SetMaxmemoryPolicy("bogus") == nil {
 		t.Fatal("bogus policy accepted")
 	}
-	if k.n.SetMaxmemoryPolicy("noeviction") != nil || k.n.usesLFU() {
+	if k.n.SetMaxmemoryPolicy("noeviction") != nil || k.n.Default().usesLFU() {
 		t.Fatal("noeviction")
 	}
 }

@@ -1,5 +1,7 @@
 package engine
 
+import "unsafe"
+
 // The list value type. A List is a chain of nodes, each holding a deque of
 // elements, modelled on Valkey's quicklist: every node tracks the byte size
 // its elements would have as a Valkey listpack, so the node layout, and with
@@ -34,6 +36,7 @@ var qlOptimizationLevel = [...]int{4096, 8192, 16384, 32768, 65536}
 
 // List is a list value.
 type List struct {
+	memTrack   // memory accounting (memory.go): the sum of the linked nodes' mem
 	head, tail *lnode
 	n          int
 	nodes      int
@@ -173,6 +176,7 @@ func (l *List) growFor(fill int64, addBytes, addCount int) {
 	}
 	l.quick = true
 	if l.head != nil && l.n == 0 {
+		l.grow(-l.head.mem)
 		l.head, l.tail, l.nodes = nil, nil, 0
 	}
 }
@@ -220,6 +224,8 @@ func newLNode(plain bool) *lnode {
 // link inserts nd after ref (nil: at the head).
 func (l *List) link(nd, ref *lnode) {
 	l.nodes++
+	nd.mem = lnodeMem(nd)
+	l.grow(nd.mem)
 	if ref == nil {
 		nd.next = l.head
 		if l.head != nil {
@@ -241,6 +247,7 @@ func (l *List) link(nd, ref *lnode) {
 
 func (l *List) unlink(nd *lnode) {
 	l.nodes--
+	l.grow(-nd.mem)
 	if nd.prev != nil {
 		nd.prev.next = nd.next
 	} else {
@@ -263,6 +270,7 @@ func (l *List) addTo(nd *lnode, i int, v []byte) {
 		nd.sz += lpEntrySize(v)
 	}
 	l.n++
+	l.sync(nd)
 }
 
 // Push adds a copy of v at the head or the tail; v must not alias the
@@ -279,6 +287,7 @@ func (l *List) Push(v []byte, head bool, fill int64) {
 		}
 		l.head.sz += lpEntrySize(v)
 		l.n++
+		l.sync(l.head)
 		return
 	}
 	ref := l.tail
@@ -293,10 +302,12 @@ func (l *List) Push(v []byte, head bool, fill int64) {
 		}
 		ref.sz += lpEntrySize(v)
 		l.n++
+		l.sync(ref)
 		return
 	}
 	if ref != nil {
 		ref.trim() // full: it will not grow at this end
+		l.sync(ref)
 	}
 	nd := newLNode(qlIsLarge(len(v), fill))
 	if head {
@@ -316,7 +327,9 @@ func (l *List) dropped(nd *lnode, esz int) {
 	}
 	if nd.count() == 0 && l.quick {
 		l.unlink(nd)
+		return
 	}
+	l.sync(nd)
 }
 
 // Pop removes and returns the head or tail element; the list must not be
@@ -462,6 +475,7 @@ func (l *List) split(nd *lnode, off int, after bool) *lnode {
 	if nd.count() == 0 {
 		nd.reset()
 	}
+	l.sync(nd)
 	return rest
 }
 
@@ -478,6 +492,7 @@ func (l *List) merge(a, b *lnode) *lnode {
 	for i := 0; i < b.count(); i++ {
 		a.pushBack(b.at(i))
 	}
+	l.sync(a)
 	a.sz += b.sz - lpHeaderSize
 	l.unlink(b)
 	return a
@@ -516,9 +531,11 @@ func (l *List) replaceIn(nd *lnode, off int, v []byte, fill int64) {
 	case !l.quick || (!nd.plain && !large):
 		nd.set(off, v)
 		nd.sz += lpEntrySize(v) - oldSz
+		l.sync(nd)
 	case nd.plain && large:
 		nd.set(off, v)
 		nd.sz = len(v)
+		l.sync(nd)
 	case nd.plain:
 		l.insertIn(nd, off, v, true, fill)
 		l.removeIn(nd, off)
@@ -663,24 +680,35 @@ func (l *List) Copy() any {
 	return c
 }
 
-// MemUsage implements MemSizer: the list and node headers plus each
-// node's two allocations (element bytes, 4-byte offsets), from the first
-// samples nodes extrapolated by element count.
-func (l *List) MemUsage(samples int) int64 {
-	const listHeader, nodeHeader = 48, 96
-	total := int64(listHeader)
-	seen, seenNodes := 0, 0
-	var nodes int64
-	for nd := l.head; nd != nil && (samples <= 0 || seenNodes < samples); nd = nd.next {
-		seenNodes++
-		nodes += nodeHeader + AllocSize(int64(cap(nd.buf))) + AllocSize(int64(cap(nd.offs))*4)
-		seen += nd.count()
+// Heap costs of a list's parts (memory_size.go).
+var (
+	listStructMem = scanMem(int64(unsafe.Sizeof(List{})))
+	lnodeSize     = int64(unsafe.Sizeof(lnode{}))
+)
+
+// lnodeMem is the cost of a node: its header, its bytes and its offsets.
+func lnodeMem(nd *lnode) int64 {
+	return scanMem(lnodeSize) + noscanMem(int64(cap(nd.buf))) + noscanMem(int64(cap(nd.offs))*4)
+}
+
+// sync charges the list for the change in the cost of the linked node nd
+// since it was last counted.
+func (l *List) sync(nd *lnode) {
+	if m := lnodeMem(nd); m != nd.mem {
+		l.grow(m - nd.mem)
+		nd.mem = m
 	}
-	if seen == 0 {
-		return total + nodes
+}
+
+// memSize implements memValue.
+func (l *List) memSize() int64 {
+	if !l.counted {
+		l.elems = 0
+		for nd := l.head; nd != nil; nd = nd.next {
+			nd.mem = lnodeMem(nd)
+			l.elems += nd.mem
+		}
+		l.counted = true
 	}
-	if seen < l.n {
-		nodes = nodes * int64(l.n) / int64(seen)
-	}
-	return total + nodes
+	return listStructMem + l.elems
 }

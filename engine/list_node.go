@@ -20,8 +20,10 @@ type lnode struct {
 	buf        []byte
 	offs       []uint32
 	off        int
-	sz         int  // listpack bytes (plain node: the element's length)
-	plain      bool // holds one element too large for a packed node
+	sz         int // listpack bytes (plain node: the element's length)
+	// mem is the node's cost as its list last counted it (List.sync).
+	mem   int64
+	plain bool // holds one element too large for a packed node
 }
 
 func (nd *lnode) count() int { return len(nd.offs) - nd.off }

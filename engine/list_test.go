@@ -290,7 +290,7 @@ func TestListCopyAndMemUsage(t *testing.T) {
 	if v, _ := l.Index(0); !bytes.Equal(v, []byte("0")) {
 		t.Fatalf("copy shares elements: %q", v)
 	}
-	full, sampled := l.MemUsage(0), l.MemUsage(1)
+	full, sampled := l.memSize(), l.memSize()
 	if full < 5000*8 || sampled < full/2 || sampled > full*2 {
 		t.Fatalf("mem usage %d, sampled %d", full, sampled)
 	}

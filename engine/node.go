@@ -61,12 +61,16 @@ type Node struct {
 
 	// policy is maxmemory-policy and the LFU settings (policy.go).
 	policy policyState
+	// mem is the node's memory accounting (memory.go).
+	mem nodeMemory
 
 	// snapRunning is set while a snapshot exists, snapActive while it may
 	// still need writers to preserve keys; snapEpoch numbers snapshots
 	// (changed with every namespace locked). See snapshot.go.
 	snapRunning, snapActive atomic.Bool
 	snapEpoch               uint32
+	// flushAllHook runs after FLUSHALL (SetFlushAllHook).
+	flushAllHook atomic.Pointer[func()]
 }
 
 // NewNode returns a node with the data commands registered in its table and
@@ -158,6 +162,7 @@ func (n *Node) DropNamespace(name string) bool {
 
 // Run drives background work (active expiry) until ctx is done.
 func (n *Node) Run(ctx context.Context) {
+	go n.evictBackground(ctx) // evict_bg.go
 	t := time.NewTicker(n.opts.ExpiryInterval)
 	defer t.Stop()
 	for {
@@ -178,6 +183,9 @@ func (n *Node) ExpireCycle() {
 		return
 	}
 	for _, ns := range n.Namespaces() {
+		if ns.expiryPaused(now) {
+			continue
+		}
 		ns.ExpireDue(now)
 		ns.ExpireHashFields(now)
 	}
@@ -190,6 +198,15 @@ func (n *Node) ExpireCycle() {
 func (n *Node) PauseExpiry(untilMs int64) { n.expiryPausedUntil.Store(untilMs) }
 
 func (n *Node) expiryPaused(now int64) bool { return now < n.expiryPausedUntil.Load() }
+
+// PauseExpiry holds back the deletion of the namespace's expired keys
+// until untilMs (0 ends it), as Node.PauseExpiry does for every
+// namespace: a store's CLIENT PAUSE pauses its own keyspace only.
+func (ns *Namespace) PauseExpiry(untilMs int64) { ns.expiryPausedUntil.Store(untilMs) }
+
+func (ns *Namespace) expiryPaused(now int64) bool {
+	return ns.node.expiryPaused(now) || now < ns.expiryPausedUntil.Load()
+}
 
 // registerDataCommands adds every command group the engine implements.
 func registerDataCommands(t *Table) {

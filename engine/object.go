@@ -50,7 +50,7 @@ func cmdObjectRefcount(c *Ctx) {
 	if e == nil {
 		return
 	}
-	if v, ok := e.Val.val.(int64); ok && v >= 0 && v < sharedIntegers && c.Node.sharesIntegers() {
+	if v, ok := e.Val.val.(int64); ok && v >= 0 && v < sharedIntegers && c.Client.NS.sharesIntegers() {
 		c.R.Int(sharedRefcount)
 		return
 	}
@@ -58,9 +58,9 @@ func cmdObjectRefcount(c *Ctx) {
 }
 
 // sharesIntegers is Valkey's canUseSharedObject: small integers are shared
-// unless maxmemory is set with an LRU or LFU policy.
-func (n *Node) sharesIntegers() bool {
-	return n.policy.flags()&(policyLRU|policyLFU) == 0 || n.Maxmemory() == 0
+// unless maxmemory (or the store's quota) is set with an LRU or LFU policy.
+func (ns *Namespace) sharesIntegers() bool {
+	return ns.policy().flags()&(policyLRU|policyLFU) == 0 || ns.node.Maxmemory() == 0 && ns.mem.quota.Load() == 0
 }
 
 func cmdObjectIdletime(c *Ctx) {
@@ -68,7 +68,7 @@ func cmdObjectIdletime(c *Ctx) {
 	if e == nil {
 		return
 	}
-	if c.Node.usesLFU() {
+	if c.Client.NS.usesLFU() {
 		c.Error(ErrLFUSelected)
 		return
 	}
@@ -80,7 +80,7 @@ func cmdObjectFreq(c *Ctx) {
 	if e == nil {
 		return
 	}
-	if !c.Node.usesLFU() {
+	if !c.Client.NS.usesLFU() {
 		c.Error(ErrLFUNotSelected)
 		return
 	}

@@ -270,7 +270,8 @@ func registerEngineParams(n *Node) {
 	num(NumParam{Name: "tracking-table-max-keys", Min: 0, Max: longMax, Unsigned: true, Default: 1000000, OnSet: n.limitTracking}, &e.trackingTableMaxKeys)
 
 	// Memory and eviction.
-	num(NumParam{Name: "maxmemory", Min: 0, Max: -1, Unsigned: true, Memory: true, Default: 0}, &e.maxmemory)
+	num(NumParam{Name: "maxmemory", Min: 0, Max: -1, Unsigned: true, Memory: true, Default: 0,
+		OnSet: func(int64) { n.memoryChanged() }}, &e.maxmemory) // evict_bg.go
 	// maxmemory-policy, lfu-log-factor and lfu-decay-time live in
 	// engine/policy.go.
 	c.Register(&Param{

@@ -17,6 +17,10 @@ const (
 	policyLRU = 1 << iota
 	policyLFU
 	policyAllKeys
+	// policyTTL (flect's own) marks volatile-ttl; policyEvicts every
+	// policy but noeviction.
+	policyTTL
+	policyEvicts
 )
 
 // maxmemoryPolicies are the values of maxmemory-policy, in Valkey's order,
@@ -25,13 +29,13 @@ var maxmemoryPolicies = []struct {
 	name  string
 	flags uint32
 }{
-	{"volatile-lru", policyLRU},
-	{"volatile-lfu", policyLFU},
-	{"volatile-random", 0},
-	{"volatile-ttl", 0},
-	{"allkeys-lru", policyLRU | policyAllKeys},
-	{"allkeys-lfu", policyLFU | policyAllKeys},
-	{"allkeys-random", policyAllKeys},
+	{"volatile-lru", policyLRU | policyEvicts},
+	{"volatile-lfu", policyLFU | policyEvicts},
+	{"volatile-random", policyEvicts},
+	{"volatile-ttl", policyTTL | policyEvicts},
+	{"allkeys-lru", policyLRU | policyAllKeys | policyEvicts},
+	{"allkeys-lfu", policyLFU | policyAllKeys | policyEvicts},
+	{"allkeys-random", policyAllKeys | policyEvicts},
 	{"noeviction", 0},
 }
 
@@ -52,9 +56,10 @@ var errUnknownPolicy = errors.New("argument(s) must be one of the following: " +
 	"volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, " +
 	"allkeys-lfu, allkeys-random, noeviction")
 
-// policyState is the node's eviction settings, read on every key access,
-// hence atomics. The zero value means noeviction, lfu-log-factor 10 and
-// lfu-decay-time 1.
+// policyState is a set of eviction settings, read on every key access,
+// hence atomics: the node's (maxmemory-policy, and the LFU parameters,
+// which only the node's use), or a store's own policy. The zero value
+// means noeviction, lfu-log-factor 10 and lfu-decay-time 1.
 type policyState struct {
 	index     atomic.Uint32 // maxmemoryPolicies index + 1; 0 = default
 	flagBits  atomic.Uint32 // the policy's flags, read on every access
@@ -64,27 +69,43 @@ type policyState struct {
 
 func (p *policyState) flags() uint32 { return p.flagBits.Load() }
 
+// evicts reports whether the policy evicts keys (is not noeviction).
+func (p *policyState) evicts() bool { return p.flags()&policyEvicts != 0 }
+
 // MaxmemoryPolicy returns the maxmemory-policy setting ("noeviction" by
 // default), as CONFIG GET prints it.
-func (n *Node) MaxmemoryPolicy() string {
-	if i := n.policy.index.Load(); i != 0 {
-		return maxmemoryPolicies[i-1].name
-	}
-	return maxmemoryPolicies[policyNoEviction].name
-}
+func (n *Node) MaxmemoryPolicy() string { return n.policy.name() }
 
 // SetMaxmemoryPolicy changes maxmemory-policy; name is matched
 // case-insensitively. Keys keep their lru fields: as in Valkey, LRU and LFU
 // data take a while to adjust after a switch between the two.
 func (n *Node) SetMaxmemoryPolicy(name string) error {
-	for i, p := range maxmemoryPolicies {
-		if strings.EqualFold(p.name, name) {
-			n.policy.index.Store(uint32(i + 1))
-			n.policy.flagBits.Store(p.flags)
-			return nil
+	if !n.policy.set(name) {
+		return errUnknownPolicy
+	}
+	n.memoryChanged()
+	return nil
+}
+
+// set selects the policy called name (case-insensitively) and reports
+// whether there is one.
+func (p *policyState) set(name string) bool {
+	for i, q := range maxmemoryPolicies {
+		if strings.EqualFold(q.name, name) {
+			p.index.Store(uint32(i + 1))
+			p.flagBits.Store(q.flags)
+			return true
 		}
 	}
-	return errUnknownPolicy
+	return false
+}
+
+// name returns the policy's name.
+func (p *policyState) name() string {
+	if i := p.index.Load(); i != 0 {
+		return maxmemoryPolicies[i-1].name
+	}
+	return maxmemoryPolicies[policyNoEviction].name
 }
 
 // LFULogFactor returns lfu-log-factor (default 10).
@@ -109,8 +130,13 @@ func (n *Node) LFUDecayTime() int64 {
 // SetLFUDecayTime sets lfu-decay-time in minutes; v must be at least 0.
 func (n *Node) SetLFUDecayTime(v int64) { n.policy.decayTime.Store(v + 1) }
 
-// usesLFU reports whether the policy is an LFU one.
-func (n *Node) usesLFU() bool { return n.policy.flags()&policyLFU != 0 }
+// policy returns the eviction policy in force in the namespace: its own
+// (a store's) or the node's.
+func (ns *Namespace) policy() *policyState { return ns.mem.pol.Load() }
+
+// usesLFU reports whether the namespace's policy is an LFU one: its keys'
+// lru fields then hold LFU data.
+func (ns *Namespace) usesLFU() bool { return ns.policy().flags()&policyLFU != 0 }
 
 // lfuMinutes is Valkey's LFUGetTimeInMinutes: 16 bits of unix minutes.
 func lfuMinutes(nowMs int64) uint32 { return uint32(nowMs/1000/60) & 0xffff }
@@ -155,17 +181,17 @@ func (n *Node) lfuTouch(lru uint32, nowMs int64) uint32 {
 }
 
 // initLRU is the lru field of a newly added key (initObjectLRUOrLFU).
-func (n *Node) initLRU(nowMs int64) uint32 {
-	if n.usesLFU() {
+func (ns *Namespace) initLRU(nowMs int64) uint32 {
+	if ns.usesLFU() {
 		return lfuMinutes(nowMs)<<8 | lfuInitVal
 	}
 	return lruClock(nowMs)
 }
 
 // touchLRU is the lru field after an access.
-func (n *Node) touchLRU(lru uint32, nowMs int64) uint32 {
-	if n.usesLFU() {
-		return n.lfuTouch(lru, nowMs)
+func (ns *Namespace) touchLRU(lru uint32, nowMs int64) uint32 {
+	if ns.usesLFU() {
+		return ns.node.lfuTouch(lru, nowMs)
 	}
 	return lruClock(nowMs)
 }

@@ -23,10 +23,11 @@ import (
 // hashtable when a non-integer member arrives, listpack to hashtable, never
 // back (except SINTERSTORE's all-integer result, see setStoreResult).
 type Set struct {
-	enc  uint8
-	ints []int64  // setIntset: sorted ascending
-	lp   []string // setListpack: insertion order
-	ht   *dict.Dict[struct{}]
+	memTrack // memory accounting (memory.go): setMemberMem of lp or ht members
+	enc      uint8
+	ints     []int64  // setIntset: sorted ascending
+	lp       []string // setListpack: insertion order
+	ht       *dict.Dict[struct{}]
 }
 
 // dictSetNode is a member of a hashtable-encoded set.
@@ -111,30 +112,45 @@ func (s *Set) Copy() any {
 	return &Set{enc: setHT, ht: d}
 }
 
-// MemUsage implements MemSizer.
-func (s *Set) MemUsage(samples int) int64 {
-	const header = 48
+// Heap costs of a set's parts (memory_size.go).
+var (
+	setStructMem = scanMem(int64(unsafe.Sizeof(Set{})))
+	setNodeSize  = int64(unsafe.Sizeof(dictSetNode{}))
+)
+
+// setMemberMem is the cost of a member of m bytes in encoding enc: a
+// string in a listpack, a dict node holding it in a hashtable.
+func setMemberMem(m int, enc uint8) int64 {
+	if enc == setHT {
+		return dictNodeMem(setNodeSize, m)
+	}
+	return strMem(m)
+}
+
+// memSize implements memValue.
+func (s *Set) memSize() int64 {
 	switch s.enc {
 	case setIntset:
-		return header + AllocSize(int64(8+8*cap(s.ints)))
+		return setStructMem + noscanMem(int64(cap(s.ints))*8)
 	case setListpack:
-		n := int64(16 * cap(s.lp))
-		for _, m := range s.lp {
-			n += AllocSize(int64(len(m)))
+		if !s.counted {
+			s.elems = 0
+			for _, m := range s.lp {
+				s.elems += strMem(len(m))
+			}
+			s.counted = true
 		}
-		return header + AllocSize(n)
+		return setStructMem + scanMem(int64(cap(s.lp))*16) + s.elems
 	}
-	total := int64(s.ht.Len())
-	var seen, bytes int64
-	s.ht.Each(func(n *dict.Node[struct{}]) bool {
-		bytes += 32 + AllocSize(int64(len(n.Key)))
-		seen++
-		return samples <= 0 || seen < int64(samples)
-	})
-	if seen > 0 {
-		bytes = bytes * total / seen
+	if !s.counted {
+		s.elems = 0
+		s.ht.Each(func(n *dictSetNode) bool {
+			s.elems += setMemberMem(len(n.Key), setHT)
+			return true
+		})
+		s.counted = true
 	}
-	return header + bytes + int64(s.ht.Buckets())*8
+	return setStructMem + dictMem + bucketsMem(s.ht.Buckets()) + s.elems
 }
 
 // maybeConvert is Valkey's setTypeMaybeConvert: a command about to add
@@ -164,6 +180,7 @@ func (s *Set) toHT() {
 		return
 	}
 	s.enc, s.ht = setHT, d
+	s.recount()
 }
 
 // intIndex returns v's position in the intset and whether it is there.
@@ -202,6 +219,9 @@ func (s *Set) add(m []byte, l setLimits) bool {
 	switch s.enc {
 	case setHT:
 		_, added := s.ht.Upsert(bstr(m))
+		if added {
+			s.grow(setMemberMem(len(m), setHT))
+		}
 		return added
 	case setListpack:
 		if s.lpIndex(bstr(m)) >= 0 {
@@ -209,6 +229,7 @@ func (s *Set) add(m []byte, l setLimits) bool {
 		}
 		if int64(len(s.lp)) < l.lpEntries && int64(len(m)) <= l.lpValue {
 			s.lp = append(s.lp, string(m))
+			s.grow(setMemberMem(len(m), setListpack))
 			return true
 		}
 		s.toHT()
@@ -230,6 +251,7 @@ func (s *Set) add(m []byte, l setLimits) bool {
 			lp[i] = strconv.FormatInt(v, 10)
 		}
 		s.enc, s.ints, s.lp = setListpack, nil, append(lp, string(m))
+		s.recount()
 		return true
 	}
 	s.toHT()
@@ -247,10 +269,15 @@ func intLen(v int64) int {
 func (s *Set) remove(m []byte) bool {
 	switch s.enc {
 	case setHT:
-		return s.ht.Delete(bstr(m)) != nil
+		if s.ht.Delete(bstr(m)) != nil {
+			s.grow(-setMemberMem(len(m), setHT))
+			return true
+		}
+		return false
 	case setListpack:
 		if i := s.lpIndex(bstr(m)); i >= 0 {
 			s.lp = slices.Delete(s.lp, i, i+1)
+			s.grow(-setMemberMem(len(m), setListpack))
 			return true
 		}
 		return false
@@ -379,10 +406,12 @@ func (s *Set) popRandom() setElem {
 		i := rand.IntN(len(s.lp))
 		m := s.lp[i]
 		s.lp = slices.Delete(s.lp, i, i+1)
+		s.grow(-setMemberMem(len(m), setListpack))
 		return setElem{s: m}
 	}
 	n := s.ht.Random()
 	s.ht.Delete(n.Key)
+	s.grow(-setMemberMem(len(n.Key), setHT))
 	return setElem{s: n.Key}
 }
 
@@ -421,4 +450,5 @@ func (s *Set) toIntsetIfIntegers(l setLimits) {
 	})
 	slices.Sort(ints)
 	s.enc, s.ints, s.lp, s.ht = setIntset, ints, nil, nil
+	s.recount()
 }

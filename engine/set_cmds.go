@@ -304,6 +304,7 @@ func spopCount(c *Ctx) {
 		}
 		clear(s.lp[len(kept):])
 		s.lp = kept
+		s.recount() // memory.go
 	case remaining*spopMoveStrategyMul > count:
 		for range count {
 			c.replyElem(s.popRandom())

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -66,6 +67,10 @@ type Snapshot struct {
 	dbs   []*dbSnap
 	emit  SnapshotEmit
 
+	// pace, when set, runs between the walker's chunks with no lock held
+	// (SetPacer).
+	pace func()
+
 	errMu sync.Mutex
 	err   error
 	keys  atomic.Int64
@@ -79,6 +84,10 @@ type dbSnap struct {
 	db   int
 	data *dbData
 }
+
+// recordPool recycles the records handed to emit (one per key would be
+// garbage proportional to the dataset).
+var recordPool = sync.Pool{New: func() any { return new(SnapshotRecord) }}
 
 // walkChunk is how many dict buckets the walker visits per lock hold.
 const walkChunk = 32
@@ -123,6 +132,11 @@ func (n *Node) BeginSnapshot(emit SnapshotEmit) (*Snapshot, error) {
 	}
 	return s, nil
 }
+
+// SetPacer sets a function the walker calls between chunks with no lock
+// held, to wait for the output to catch up: emit itself must never block
+// (it runs under keyspace locks). Call it before Run.
+func (s *Snapshot) SetPacer(fn func()) { s.pace = fn }
 
 // Time returns the snapshot's point in time.
 func (s *Snapshot) Time() time.Time { return s.time }
@@ -191,6 +205,13 @@ func (ds *dbSnap) walkShard(sh *shard) error {
 		if cursor == 0 {
 			return nil
 		}
+		// The walk is CPU-bound: let the goroutines serving clients run
+		// between chunks rather than after a 10 ms preemption slice, and
+		// wait for the output when it lags.
+		runtime.Gosched()
+		if s.pace != nil {
+			s.pace()
+		}
 	}
 }
 
@@ -204,8 +225,12 @@ func (ds *dbSnap) emit(e *Entry) {
 	if ds.s.failure() != nil {
 		return
 	}
-	r := SnapshotRecord{NS: ds.ns.name, DB: ds.db, Key: e.Key, Value: e.Val.val, Expire: e.Val.expire}
-	if err := ds.s.emit(&r); err != nil {
+	r := recordPool.Get().(*SnapshotRecord)
+	*r = SnapshotRecord{NS: ds.ns.name, DB: ds.db, Key: e.Key, Value: e.Val.val, Expire: e.Val.expire}
+	err := ds.s.emit(r)
+	*r = SnapshotRecord{}
+	recordPool.Put(r)
+	if err != nil {
 		ds.s.fail(err)
 		return
 	}
@@ -287,6 +312,18 @@ func (c *Ctx) beforeWrite() {
 	}
 }
 
+// SetFlushAllHook sets a function FLUSHALL calls, on a goroutine of its
+// own, after it has emptied a namespace: persistence saves then, as
+// Valkey does when save rules are configured.
+func (n *Node) SetFlushAllHook(fn func()) { n.flushAllHook.Store(&fn) }
+
+// flushedAll runs the FLUSHALL hook, if any.
+func (n *Node) flushedAll() {
+	if fn := n.flushAllHook.Load(); fn != nil && *fn != nil {
+		go (*fn)()
+	}
+}
+
 // LoadKey stores a key read from a snapshot while the node starts: no
 // keyspace events, no change counted. A key already present is replaced.
 // expire is an absolute deadline in unix ms (0: none).
@@ -301,7 +338,8 @@ func (ns *Namespace) LoadKey(db int, key []byte, val any, expire int64) {
 	if old := sh.keys.Find(k); old != nil {
 		d.data.removeEntry(sh, old)
 	}
-	e := sh.keys.Add(k, item{val: val, lru: ns.node.initLRU(ns.node.nowMs())})
+	e := sh.keys.Add(k, item{val: val, lru: ns.initLRU(ns.node.nowMs())})
+	d.data.stored(sh, e) // memory.go
 	d.data.trackStored(e)
 	if expire != 0 {
 		d.setExpire(sh, e, expire)

@@ -17,7 +17,8 @@ import (
 // entries would have, so that blocks fill, and approximate trimming (which
 // only removes whole blocks) leaves, exactly what Valkey's would.
 type Stream struct {
-	blocks *idTree[*streamBlock]
+	memTrack // memory accounting (memory.go): blockMem of the blocks
+	blocks   *idTree[*streamBlock]
 	// last is the block appends go to (the tree's last one), or nil.
 	last *streamBlock
 
@@ -269,6 +270,10 @@ func (s *Stream) appendEntry(id streamID, pairs [][]byte, nodeMaxBytes, nodeMaxE
 		total += int64(len(p))
 	}
 	b := s.last
+	last, lastMem := b, int64(0)
+	if b != nil {
+		lastMem = b.memSize()
+	}
 	if b != nil {
 		maxBytes := nodeMaxBytes
 		if maxBytes <= 0 || maxBytes > streamListpackMaxSize {
@@ -290,6 +295,12 @@ func (s *Stream) appendEntry(id streamID, pairs [][]byte, nodeMaxBytes, nodeMaxE
 		s.last = b
 	}
 	b.appendEntry(id, pairs)
+	if last != nil {
+		s.grow(last.memSize() - lastMem)
+	}
+	if b != last {
+		s.grow(b.memSize())
+	}
 	s.length++
 	s.entriesAdded++
 	s.lastID = id
@@ -329,6 +340,7 @@ func (s *Stream) prevBlock(id streamID) *streamBlock {
 // removeBlock drops a block from the index.
 func (s *Stream) removeBlock(b *streamBlock) {
 	s.blocks.Delete(b.master)
+	s.grow(-b.memSize())
 	if s.last == b {
 		_, s.last, _ = s.blocks.Max()
 	}

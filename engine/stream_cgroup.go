@@ -2,6 +2,7 @@ package engine
 
 import (
 	"sort"
+	"unsafe"
 )
 
 // Consumer groups. A stream's groups and a group's consumers are kept in
@@ -285,41 +286,57 @@ func (s *Stream) Copy() any {
 	return n
 }
 
-// Sizes of a stream's bookkeeping for MemUsage, on 64-bit platforms.
-const (
-	streamHeader   = 112 // Stream and its tree header
-	streamBlockHdr = 96  // streamBlock
-	// streamIndexItem is a block's share of the B-tree: its item and a
-	// child pointer, with nodes about three quarters full.
-	streamIndexItem = (24 + 8) * 4 / 3
-	streamNACKSize  = 32
-	streamPELItem   = 24 * 4 / 3
-	streamGroupSize = 128
-	streamConsSize  = 96
+// Heap costs of a stream's parts (memory_size.go).
+var (
+	streamStructMem = scanMem(int64(unsafe.Sizeof(Stream{})))
+	streamBlockMem  = scanMem(int64(unsafe.Sizeof(streamBlock{})))
+	streamGroupMem  = scanMem(int64(unsafe.Sizeof(streamGroup{})))
+	streamConsMem   = scanMem(int64(unsafe.Sizeof(streamConsumer{})))
+	streamNACKMem   = scanMem(int64(unsafe.Sizeof(streamNACK{})))
 )
 
-// MemUsage implements MemSizer: the blocks' buffers and headers (up to
-// samples blocks measured, extrapolated to all), the block index, and the
-// groups with their consumers and pending entries.
-func (s *Stream) MemUsage(samples int) int64 {
-	n := int64(streamHeader)
-	nb := s.blocks.Len()
-	seen := 0
-	var sum int64
-	s.blocks.Ascend(streamID{}, func(_ streamID, b *streamBlock) bool {
-		sum += streamBlockHdr + AllocSize(int64(cap(b.buf)))
-		seen++
-		return samples <= 0 || seen < samples
-	})
-	if seen > 0 {
-		n += sum * int64(nb) / int64(seen)
+// memSize is the cost of a block: its header and its entries' bytes.
+func (b *streamBlock) memSize() int64 { return streamBlockMem + noscanMem(int64(cap(b.buf))) }
+
+// idTreeMem estimates the cost of an idTree of n items of itemSize
+// bytes: a small root while it has at most 4 items, then nodes of 31-item
+// arrays (and child arrays for inner nodes) that appends leave about half
+// full.
+func idTreeMem(n int, itemSize int64) int64 {
+	const nodeHdr = 48 // idNode: two slice headers
+	switch {
+	case n == 0:
+		return 0
+	case n <= 4:
+		return scanMem(nodeHdr) + scanMem(4*itemSize)
+	case n <= idTreeMaxItems:
+		return scanMem(nodeHdr) + scanMem(int64(n+n/4)*itemSize)
 	}
-	n += int64(nb) * streamIndexItem
+	leaf := scanMem(nodeHdr) + scanMem(idTreeMaxItems*itemSize)
+	perNode := int64(idTreeDegree)
+	return int64(n)*leaf/perNode + int64(n)/perNode/perNode*scanMem((idTreeMaxItems+1)*8)
+}
+
+// memSize implements memValue: the blocks (counted as they change), the
+// block index, and the consumer groups with their pending entries, which
+// it walks: O(groups + consumers).
+func (s *Stream) memSize() int64 {
+	if !s.counted {
+		s.elems = 0
+		s.blocks.Ascend(streamID{}, func(_ streamID, b *streamBlock) bool {
+			s.elems += b.memSize()
+			return true
+		})
+		s.counted = true
+	}
+	n := streamStructMem + scanMem(16) + s.elems + idTreeMem(s.blocks.Len(), 24)
 	if s.groups != nil {
+		n += scanMem(24) + scanMem(int64(cap(s.groups.list))*8)
 		for _, g := range s.groups.list {
-			n += streamGroupSize + AllocSize(int64(len(g.name))) + int64(g.pel.Len())*(streamNACKSize+2*streamPELItem)
+			n += streamGroupMem + strMem(len(g.name)) + scanMem(int64(cap(g.consumers))*8)
+			n += idTreeMem(g.pel.Len(), 24) + int64(g.pel.Len())*streamNACKMem
 			for _, sc := range g.consumers {
-				n += streamConsSize + AllocSize(int64(len(sc.name)))
+				n += streamConsMem + strMem(len(sc.name)) + idTreeMem(sc.pel.Len(), 24)
 			}
 		}
 	}

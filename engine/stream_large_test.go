@@ -30,8 +30,8 @@ func TestLargeStream(t *testing.T) {
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	heap := int64(after.HeapAlloc) - int64(before.HeapAlloc)
-	est := s.MemUsage(DefaultMemorySamples)
-	full := s.MemUsage(0)
+	est := s.memSize()
+	full := s.memSize()
 	t.Logf("%d entries, payload %d bytes: Go heap %d bytes (%.1f/entry, %.2fx payload); MEMORY USAGE estimate %d (all blocks %d); %d blocks",
 		n, payload, heap, float64(heap)/float64(n), float64(heap)/float64(payload), est, full, s.blocks.Len())
 	if heap > int64(payload)*2 {

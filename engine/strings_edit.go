@@ -37,7 +37,9 @@ func rawString(e *Entry) *Str {
 		v.Raw = true
 		return v
 	case int64:
-		s := &Str{B: strconv.AppendInt(nil, v, 10), Raw: true}
+		// It inherits the integer's memory charge: the dispatcher
+		// charges the difference after the command (memory.go).
+		s := &Str{B: strconv.AppendInt(nil, v, 10), Raw: true, acct: uint32(intMem(v))}
 		e.Val.val = s
 		return s
 	}

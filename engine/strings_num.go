@@ -31,7 +31,7 @@ func (c *Ctx) incrBy(key []byte, delta int64) {
 	}
 	cur += delta
 	if e != nil {
-		e.Val.val = boxInt(cur)
+		c.replaceValue(e, boxInt(cur))
 		c.Dirty(1)
 	} else {
 		c.SetValue(key, boxInt(cur), false)
@@ -99,7 +99,7 @@ func cmdIncrByFloat(c *Ctx) {
 	}
 	s := &Str{B: sum.AppendHuman(nil)}
 	if e != nil {
-		e.Val.val = s
+		c.replaceValue(e, s)
 		c.Dirty(1)
 	} else {
 		c.SetValue(key, s, false)

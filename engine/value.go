@@ -15,6 +15,11 @@ import (
 type Str struct {
 	B   []byte
 	Raw bool
+	// inl is the size, in 16-byte units, of the array allocated with the
+	// Str for short values (newStr); acct is the bytes memory accounting
+	// last charged for the value (memory.go).
+	inl  uint8
+	acct uint32
 }
 
 // Type names as TYPE prints them.
@@ -99,6 +104,7 @@ func newStrInline[A any](b []byte) *Str {
 	w := new(strInline[A])
 	buf := unsafe.Slice((*byte)(unsafe.Pointer(&w.b)), unsafe.Sizeof(w.b))
 	w.s.B = append(buf[:0], b...)
+	w.s.inl = uint8(unsafe.Sizeof(w.b) / 16)
 	return &w.s
 }
 

@@ -20,6 +20,7 @@ import (
 // it (ZSCAN replies in one call in score order, ZRANDMEMBER with a large
 // count), while keeping the same O(log n) structure underneath.
 type ZSet struct {
+	memTrack // memory accounting (memory.go): zsetMemberMem of the members
 	zsl      skiplist
 	dict     *dict.Dict[*zNode]
 	listpack bool
@@ -95,20 +96,36 @@ func (z *ZSet) Copy() any {
 	return n
 }
 
-// MemUsage estimates the set's bytes, sampling at most samples members.
-func (z *ZSet) MemUsage(samples int) int64 {
-	const node = 8 + 16 + 8 + 8 + 8 // header, member, score, back, level count
-	size := int64(64)
-	n := 0
-	var sum int64
-	for x := z.zsl.head.lv(0).next; x != nil && (samples <= 0 || n < samples); x = x.lv(0).next {
-		sum += AllocSize(node+int64(x.nlevel)*16) + AllocSize(int64(len(x.member))) + 48
-		n++
+// Heap costs of a sorted set's parts (memory_size.go).
+var (
+	zsetStructMem = scanMem(int64(unsafe.Sizeof(ZSet{})))
+	zsetNodeSize  = int64(unsafe.Sizeof(dict.Node[*zNode]{}))
+)
+
+// zNodeMem is the cost of a skiplist node of lvl levels, allocated with
+// room for 1, 2, 4, 8, 16 or 32 of them (newZNode).
+func zNodeMem(lvl int) int64 {
+	room := 1
+	for room < lvl {
+		room *= 2
 	}
-	if n > 0 {
-		size += sum * int64(z.zsl.length) / int64(n)
+	return scanMem(int64(zNodeSize) + int64(room)*int64(unsafe.Sizeof(zLevel{})))
+}
+
+// zsetMemberMem is the cost of a member of m bytes: its dict node, which
+// holds the member's bytes, and its skiplist node.
+func zsetMemberMem(m, lvl int) int64 { return dictNodeMem(zsetNodeSize, m) + zNodeMem(lvl) }
+
+// memSize implements memValue.
+func (z *ZSet) memSize() int64 {
+	if !z.counted {
+		z.elems = 0
+		for x := z.zsl.head.lv(0).next; x != nil; x = x.lv(0).next {
+			z.elems += zsetMemberMem(len(x.member), x.nlevel)
+		}
+		z.counted = true
 	}
-	return size + int64(z.dict.Buckets())*8
+	return zsetStructMem + dictMem + bucketsMem(z.dict.Buckets()) + zNodeMem(z.zsl.head.nlevel) + z.elems
 }
 
 // Score returns member's score.
@@ -146,6 +163,7 @@ func (z *ZSet) insert(member string, score float64) *zNode {
 	dn, _ := z.dict.Upsert(member)
 	x := z.zsl.insert(dn.Key, score)
 	dn.Val = x
+	z.grow(zsetMemberMem(len(member), x.nlevel))
 	return x
 }
 
@@ -156,6 +174,7 @@ func (z *ZSet) remove(member string) bool {
 		return false
 	}
 	z.zsl.delete(dn.Val.score, dn.Val.member)
+	z.grow(-zsetMemberMem(len(member), dn.Val.nlevel))
 	return true
 }
 

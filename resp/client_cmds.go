@@ -501,6 +501,11 @@ func (s *Server) cmdClientPause(c *engine.Ctx) {
 	if !ok {
 		return
 	}
+	if ss := sessionOf(c).kv.state; ss != nil { // a store's own (tenancy_pause.go)
+		s.pauseStore(ss, all, end)
+		c.OK()
+		return
+	}
 	p := &s.x.pause
 	p.mu.Lock()
 	p.all = all
@@ -516,13 +521,18 @@ func (s *Server) cmdClientPause(c *engine.Ctx) {
 }
 
 func (s *Server) cmdClientUnpause(c *engine.Ctx) {
+	if ss := sessionOf(c).kv.state; ss != nil { // a store's own (tenancy_pause.go)
+		s.unpauseStore(ss)
+		c.OK()
+		return
+	}
 	p := &s.x.pause
 	p.mu.Lock()
 	p.end, p.all = time.Time{}, false
 	s.node.PauseExpiry(0)
 	close(p.wake)
 	p.wake = make(chan struct{})
-	s.x.hooks.And(^hookPause)
+	s.clearPauseHookLocked(time.Now()) // stores' pauses may remain (tenancy_pause.go)
 	p.mu.Unlock()
 	c.OK()
 }
@@ -543,17 +553,12 @@ func (s *session) waitPause(cmd *engine.Command) bool {
 	for {
 		p.mu.Lock()
 		now := time.Now()
-		if p.end.IsZero() || !now.Before(p.end) {
-			p.end, p.all = time.Time{}, false
-			x.hooks.And(^hookPause)
+		end := s.pauseCoversLocked(cmd, now) // the node's or the store's (tenancy_pause.go)
+		if end.IsZero() {
 			p.mu.Unlock()
 			return true
 		}
-		if !p.all && cmd.Flags&(engine.Write|engine.MayReplicate) == 0 {
-			p.mu.Unlock()
-			return true
-		}
-		wake, left := p.wake, p.end.Sub(now)
+		wake, left := p.wake, end.Sub(now)
 		p.mu.Unlock()
 		if !blocked {
 			blocked = true

@@ -32,7 +32,7 @@ func TestCommandIntrospection(t *testing.T) {
 			t.Errorf("COMMAND LIST lacks %q", want)
 		}
 	}
-	for _, absent := range []string{"function|load", "memory|stats"} {
+	for _, absent := range []string{"function|load"} {
 		if strings.Contains(list, "\r\n"+absent+"\r\n") {
 			t.Errorf("COMMAND LIST has unimplemented %s", absent)
 		}

@@ -78,7 +78,7 @@ func (s *Server) resetStats() {
 	x.outputLimitDisconnections.Store(0)
 	x.queryLimitDisconnections.Store(0)
 	x.errs.reset()
-	s.kv.resetErrors() // tenancy.go
+	s.resetStoreStats() // tenancy_stats.go
 	x.lat.resetHistograms(s)
 	x.el.reset()
 	x.inst.mu.Lock()

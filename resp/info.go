@@ -85,7 +85,7 @@ func (s *Server) infoString(c *engine.Ctx, sections map[string]bool, all bool) s
 		s.infoClients(&b, c.Client.NS)
 	}
 	if section("memory") {
-		s.infoMemory(&b)
+		s.infoMemory(&b, c.Client.NS) // memory.go
 	}
 	if section("persistence") {
 		s.infoPersistence(&b)
@@ -372,91 +372,16 @@ func bytesToHuman(n uint64) string {
 	return strconv.FormatUint(n, 10) + "B"
 }
 
-func ratio(a, b uint64) float64 {
-	if b == 0 {
-		return 0
-	}
-	return float64(a) / float64(b)
-}
-
-func (s *Server) infoMemory(b *bytes.Buffer) {
-	m := s.x.mem.read()
-	_, _, totalSys := hostInfo()
-	peak := max(s.x.mem.peak.Load(), m.used)
-	startup := s.x.mem.startup.Load()
-	overhead := startup + uint64(s.ConnectedClients())*sessionOverhead
-	dataset := uint64(0)
-	if m.used > overhead {
-		dataset = m.used - overhead
-	}
-	datasetPerc := 0.0
-	if net := int64(m.used) - int64(startup); net > 0 {
-		datasetPerc = float64(dataset) * 100 / float64(net)
-	}
-	maxmem := s.node.Maxmemory()
-	resident := m.total - m.freed
-	f := func(name string, v float64) { fmt.Fprintf(b, "%s:%.2f\r\n", name, v) }
-	field(b, "# Memory\r\nused_memory", m.used)
-	field(b, "used_memory_human", bytesToHuman(m.used))
-	field(b, "used_memory_rss", m.rss)
-	field(b, "used_memory_rss_human", bytesToHuman(m.rss))
-	field(b, "used_memory_peak", peak)
-	field(b, "used_memory_peak_human", bytesToHuman(peak))
-	fmt.Fprintf(b, "used_memory_peak_perc:%.2f%%\r\n", ratio(m.used, peak)*100)
-	field(b, "used_memory_overhead", overhead)
-	field(b, "used_memory_startup", startup)
-	field(b, "used_memory_dataset", dataset)
-	fmt.Fprintf(b, "used_memory_dataset_perc:%.2f%%\r\n", datasetPerc)
-	field(b, "allocator_allocated", m.used)
-	field(b, "allocator_active", m.heapInuse)
-	field(b, "allocator_resident", resident)
-	field(b, "allocator_muzzy", 0)
-	field(b, "total_system_memory", totalSys)
-	field(b, "total_system_memory_human", bytesToHuman(totalSys))
-	field(b, "used_memory_lua", 0)
-	field(b, "used_memory_vm_eval", 0)
-	field(b, "used_memory_lua_human", "0B")
-	field(b, "used_memory_scripts_eval", 0)
-	field(b, "number_of_cached_scripts", 0)
-	field(b, "number_of_functions", 0)
-	field(b, "number_of_libraries", 0)
-	field(b, "used_memory_vm_functions", 0)
-	field(b, "used_memory_vm_total", 0)
-	field(b, "used_memory_vm_total_human", "0B")
-	field(b, "used_memory_functions", 0)
-	field(b, "used_memory_scripts", 0)
-	field(b, "used_memory_scripts_human", "0B")
-	field(b, "maxmemory", maxmem)
-	field(b, "maxmemory_human", bytesToHuman(maxmem))
-	field(b, "maxmemory_policy", s.node.MaxmemoryPolicy())
-	f("allocator_frag_ratio", ratio(m.heapInuse, m.used))
-	field(b, "allocator_frag_bytes", m.heapInuse-min(m.heapInuse, m.used))
-	f("allocator_rss_ratio", ratio(resident, m.heapInuse))
-	field(b, "allocator_rss_bytes", int64(resident)-int64(m.heapInuse))
-	f("rss_overhead_ratio", ratio(m.rss, resident))
-	field(b, "rss_overhead_bytes", int64(m.rss)-int64(resident))
-	f("mem_fragmentation_ratio", ratio(m.rss, m.used))
-	field(b, "mem_fragmentation_bytes", int64(m.rss)-int64(m.used))
-	field(b, "mem_not_counted_for_evict", 0)
-	field(b, "mem_replication_backlog", 0)
-	field(b, "mem_total_replication_buffers", 0)
-	field(b, "mem_clients_slaves", 0)
-	field(b, "mem_clients_normal", uint64(s.ConnectedClients())*sessionOverhead)
-	field(b, "mem_cluster_links", 0)
-	field(b, "mem_aof_buffer", 0)
-	field(b, "mem_allocator", "go")
-	field(b, "mem_overhead_db_hashtable_rehashing", 0)
-	field(b, "active_defrag_running", 0)
-	field(b, "lazyfree_pending_objects", 0)
-	field(b, "lazyfreed_objects", 0)
-}
-
 // dirty returns the changes since the node started over every namespace.
 func (s *Server) dirty() int64 { return s.node.Dirty() }
 
 func (s *Server) infoStats(b *bytes.Buffer, of *engine.Namespace) {
-	var expired, expiredFields, hits, misses int64
+	var expired, expiredFields, hits, misses, evicted int64
+	var exceeded, exceededNow time.Duration
 	for _, ns := range s.statsNamespaces(of) { // tenancy.go: a store sees its own
+		evicted += ns.EvictedKeys()
+		tot, cur := ns.EvictionExceeded()
+		exceeded, exceededNow = exceeded+tot, max(exceededNow, cur)
 		expired += ns.Stats.ExpiredKeys.Load()
 		expiredFields += ns.Stats.ExpiredFields.Load()
 		hits += ns.Stats.KeyspaceHits.Load()
@@ -464,15 +389,17 @@ func (s *Server) infoStats(b *bytes.Buffer, of *engine.Namespace) {
 	}
 	ops, in, out := s.x.inst.rates(s)
 	st := &s.Stats
-	field(b, "# Stats\r\ntotal_connections_received", st.ConnectionsReceived.Load())
+	v := s.storeStatsView(of, statsView{conns: st.ConnectionsReceived.Load(), netIn: st.NetInputBytes.Load(),
+		netOut: st.NetOutputBytes.Load(), ops: ops, inRate: in, outRate: out}) // tenancy_stats.go: a store's own
+	field(b, "# Stats\r\ntotal_connections_received", v.conns)
 	field(b, "total_commands_processed", s.commandsProcessed(of))
-	field(b, "instantaneous_ops_per_sec", int64(ops))
-	field(b, "total_net_input_bytes", st.NetInputBytes.Load())
-	field(b, "total_net_output_bytes", st.NetOutputBytes.Load())
+	field(b, "instantaneous_ops_per_sec", int64(v.ops))
+	field(b, "total_net_input_bytes", v.netIn)
+	field(b, "total_net_output_bytes", v.netOut)
 	field(b, "total_net_repl_input_bytes", 0)
 	field(b, "total_net_repl_output_bytes", 0)
-	fmt.Fprintf(b, "instantaneous_input_kbps:%.2f\r\n", float32(in)/1024)
-	fmt.Fprintf(b, "instantaneous_output_kbps:%.2f\r\n", float32(out)/1024)
+	fmt.Fprintf(b, "instantaneous_input_kbps:%.2f\r\n", float32(v.inRate)/1024)
+	fmt.Fprintf(b, "instantaneous_output_kbps:%.2f\r\n", float32(v.outRate)/1024)
 	field(b, "instantaneous_input_repl_kbps", "0.00")
 	field(b, "instantaneous_output_repl_kbps", "0.00")
 	field(b, "rejected_connections", st.RejectedConnections.Load())
@@ -484,11 +411,11 @@ func (s *Server) infoStats(b *bytes.Buffer, of *engine.Namespace) {
 	field(b, "expired_stale_perc", "0.00")
 	field(b, "expired_time_cap_reached_count", 0)
 	field(b, "expire_cycle_cpu_milliseconds", 0)
-	field(b, "evicted_keys", 0)
+	field(b, "evicted_keys", evicted)
 	field(b, "evicted_clients", 0)
 	field(b, "evicted_scripts", 0)
-	field(b, "total_eviction_exceeded_time", 0)
-	field(b, "current_eviction_exceeded_time", 0)
+	field(b, "total_eviction_exceeded_time", exceeded.Milliseconds())
+	field(b, "current_eviction_exceeded_time", exceededNow.Milliseconds())
 	field(b, "keyspace_hits", hits)
 	field(b, "keyspace_misses", misses)
 	ps := s.pubsubStatsOf(of)

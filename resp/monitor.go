@@ -9,7 +9,11 @@ import (
 )
 
 // MONITOR: the monitoring client receives every command other clients
-// run, as Valkey's replicationFeedMonitors formats it.
+// run, as Valkey's replicationFeedMonitors formats it. Each namespace is a
+// private server here too: a monitor sees the commands of the clients of
+// its own namespace (its store's, or the default namespace's) and no
+// other, and a client that authenticates into another namespace while
+// monitoring follows it.
 
 // monitorSet is the list of MONITOR clients.
 type monitorSet struct {
@@ -79,9 +83,27 @@ func (m *monitorSet) remove(sess *session) {
 	close(mo.done)
 }
 
-// feed sends the command args run by sess to every monitor, in Valkey's
-// format: +<unix>.<micro> [<db> <addr>] "arg" "arg"...
+// feed sends the command args run by sess to every monitor of sess's
+// namespace, in Valkey's format: +<unix>.<micro> [<db> <addr>] "arg"...
 func (m *monitorSet) feed(sess *session, args [][]byte) {
+	m.mu.Lock()
+	list := m.list
+	m.mu.Unlock()
+	st := sess.kv.store
+	var line []byte
+	for _, mo := range list {
+		if mo.sess.kv.view.Load() != st {
+			continue
+		}
+		if line == nil {
+			line = monitorLine(sess, args)
+		}
+		mo.push(line)
+	}
+}
+
+// monitorLine formats one MONITOR line for the command args of sess.
+func monitorLine(sess *session, args [][]byte) []byte {
 	now := time.Now()
 	line := make([]byte, 0, 64+len(sess.addr)+16*len(args))
 	line = append(line, '+')
@@ -106,13 +128,7 @@ func (m *monitorSet) feed(sess *session, args [][]byte) {
 		}
 		line = appendRepr(line, a)
 	}
-	line = append(line, '\r', '\n')
-	m.mu.Lock()
-	list := m.list
-	m.mu.Unlock()
-	for _, mo := range list {
-		mo.push(line)
-	}
+	return append(line, '\r', '\n')
 }
 
 func (mo *monitorOut) push(line []byte) {

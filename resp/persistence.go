@@ -3,7 +3,10 @@ package resp
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"sync/atomic"
+
+	"github.com/flect-kv/flect/engine"
 )
 
 // The front end's side of persistence: the loading state (commands without
@@ -23,6 +26,9 @@ type Persistence interface {
 	// rules are configured, or always when force (SHUTDOWN SAVE). It
 	// reports the error that must stop the shutdown.
 	ShutdownSave(force bool) error
+	// Reload saves (unless !save), empties the node (unless !flush) and
+	// loads the last snapshot back, for DEBUG RELOAD.
+	Reload(save, flush bool) error
 }
 
 // PersistenceInfo is the state INFO persistence reports.
@@ -126,6 +132,37 @@ func (s *Server) infoPersistence(b *bytes.Buffer) {
 		fmt.Fprintf(b, "loading_loaded_perc:%.2f\r\n", pi.LoadingLoadedPerc)
 		field(b, "loading_eta_seconds", pi.LoadingETASeconds)
 	}
+}
+
+// debugReload is DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE].
+func (s *Server) debugReload(c *engine.Ctx) {
+	save, flush := true, true
+	for _, a := range c.Args[2:] {
+		switch strings.ToLower(string(a)) {
+		case "merge":
+			// Keys of the snapshot replace existing ones, which is what
+			// loading always does here.
+		case "noflush":
+			flush = false
+		case "nosave":
+			save = false
+		default:
+			c.Error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
+			return
+		}
+	}
+	p := s.persistence()
+	if p == nil {
+		c.Error("ERR DEBUG RELOAD needs snapshots: start flect with --dir")
+		return
+	}
+	if err := p.Reload(save, flush); err != nil {
+		s.log.Warn("DEBUG RELOAD failed", "err", err)
+		c.Error("ERR Error trying to load the RDB dump, check server logs.")
+		return
+	}
+	s.log.Info("DB reloaded by DEBUG RELOAD")
+	c.OK()
 }
 
 func boolInt(b bool) int {

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"math"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,7 +13,7 @@ import (
 	"github.com/flect-kv/flect/engine"
 )
 
-// Server commands: TIME LASTSAVE MEMORY MONITOR DEBUG SHUTDOWN WAIT RESET
+// Server commands: TIME MEMORY MONITOR DEBUG SHUTDOWN WAIT RESET
 // FUNCTION; the per-command hooks of the dispatcher (slow log, MONITOR
 // feed, CLIENT PAUSE waits, CLIENT REPLY, error statistics); and the
 // server-wide state they share.
@@ -22,17 +21,11 @@ import (
 func (s *Server) serverCommands() []*engine.Command {
 	return []*engine.Command{
 		{Name: "time", Arity: 1, Flags: engine.Loading | engine.Stale | engine.Fast | engine.NoKeyspace, Group: "server", Run: cmdTime},
-		{Name: "lastsave", Arity: 1, Flags: engine.Loading | engine.Stale | engine.Fast | engine.NoKeyspace, Group: "server", Run: s.cmdLastsave},
-		{Name: "memory", Arity: -2, Group: "server", Subcommands: []*engine.Command{
-			{Name: "usage", Arity: -3, Flags: engine.ReadOnly, First: 2, Last: 2, Step: 1, Run: cmdMemoryUsage},
-			{Name: "purge", Arity: 2, Flags: engine.NoKeyspace, Run: cmdMemoryPurge},
-			{Name: "malloc-stats", Arity: 2, Flags: engine.NoKeyspace, Run: cmdMemoryMallocStats},
-			{Name: "help", Arity: 2, Flags: engine.Loading | engine.Stale | engine.NoKeyspace, Run: cmdMemoryHelp},
-		}},
+		s.memoryCommand(), // memory.go
 		{Name: "monitor", Arity: 1, Flags: engine.Admin | engine.NoScript | engine.Loading | engine.Stale | engine.NoKeyspace, Group: "server", Run: s.cmdMonitor},
 		// DEBUG runs with the namespace locked exclusively: DEBUG SLEEP
 		// stalls the keyspace as it stalls Valkey's single thread.
-		{Name: "debug", Arity: -2, Flags: engine.Admin | engine.NoScript | engine.Loading | engine.Stale | engine.Exclusive, Group: "server", Run: s.cmdDebug},
+		{Name: "debug", Arity: -2, Flags: engine.Admin | engine.NoScript | engine.Loading | engine.Stale | engine.NoKeyspace, Group: "server", Run: s.cmdDebug},
 		{Name: "shutdown", Arity: -1, Flags: engine.Admin | engine.NoScript | engine.Loading | engine.Stale | engine.NoMulti | engine.AllowBusy | engine.NoKeyspace, Group: "server", Run: s.cmdShutdown},
 		{Name: "wait", Arity: 3, Flags: engine.Blocking | engine.NoKeyspace, Group: "generic", Run: s.cmdWait},
 		{Name: "reset", Arity: 1, Flags: engine.NoScript | engine.Loading | engine.Stale | engine.Fast | engine.NoAuth | engine.AllowBusy | engine.NoKeyspace, Group: "connection", Run: s.cmdReset},
@@ -112,6 +105,7 @@ func (s *Server) initExt() {
 	x.pause.wake = make(chan struct{})
 	x.enableDebug, x.enableProtected = "local", "local"
 	s.x.mem.startup.Store(s.x.mem.read().used)
+	s.initMemory() // memory.go
 	s.registerParams()
 }
 
@@ -391,67 +385,6 @@ func cmdTime(c *engine.Ctx) {
 	c.R.Bulk(strconv.AppendInt(buf[:0], int64(now.Nanosecond()/1000), 10))
 }
 
-// LASTSAVE: the node's start until persistence records saves.
-
-func (s *Server) cmdLastsave(c *engine.Ctx) { c.R.Int(s.startTime.Unix()) }
-
-// MEMORY
-
-func cmdMemoryUsage(c *engine.Ctx) {
-	samples := int64(engine.DefaultMemorySamples)
-	for j := 3; j < len(c.Args); j++ {
-		if strings.EqualFold(string(c.Args[j]), "samples") && j+1 < len(c.Args) {
-			n, ok := parseLongLong(c.Args[j+1])
-			if !ok {
-				c.Error(engine.ErrNotInt)
-				return
-			}
-			if n < 0 {
-				c.Error(engine.ErrSyntax)
-				return
-			}
-			if n == 0 {
-				n = math.MaxInt64
-			}
-			samples = n
-			j++
-			continue
-		}
-		c.Error(engine.ErrSyntax)
-		return
-	}
-	if samples > math.MaxInt32 {
-		samples = 0 // all
-	}
-	n, ok := c.MemoryUsage(c.Args[2], int(samples))
-	if !ok {
-		c.R.Null()
-		return
-	}
-	c.R.Int(n)
-}
-
-func cmdMemoryPurge(c *engine.Ctx) {
-	debug.FreeOSMemory()
-	c.OK()
-}
-
-func cmdMemoryMallocStats(c *engine.Ctx) {
-	c.R.BulkString("Stats not supported for the current allocator")
-}
-
-func cmdMemoryHelp(c *engine.Ctx) {
-	replyHelp(c, "MEMORY",
-		"MALLOC-STATS",
-		"    Return internal statistics report from the memory allocator.",
-		"PURGE",
-		"    Attempt to purge dirty pages for reclamation by the allocator.",
-		"USAGE <key> [SAMPLES <count>]",
-		"    Return memory in bytes used by <key> and its value. Nested values are",
-		"    sampled up to <count> times (default: 5, 0 means sample all).",
-	)
-}
-
 // replyHelp writes a subcommand help reply as Valkey's addReplyHelp does;
 // name is the container command as the client typed it.
 func replyHelp(c *engine.Ctx, name string, lines ...string) {
@@ -502,6 +435,11 @@ func (s *Server) cmdDebug(c *engine.Ctx) {
 			"    unit tests to simulate Redis errors.",
 			"LOG <message>",
 			"    Write <message> to the server log.",
+			"RELOAD [MERGE] [NOFLUSH] [NOSAVE]",
+			"    Save the RDB on disk and reload it back to memory. Use MERGE to",
+			"    merge the keys of the snapshot with the existing ones, NOFLUSH to",
+			"    keep the existing keys, NOSAVE to load the last snapshot without",
+			"    saving first.",
 			"SLEEP <seconds>",
 			"    Stop the server for <seconds>. Decimals allowed.",
 		)
@@ -512,6 +450,11 @@ func (s *Server) cmdDebug(c *engine.Ctx) {
 			d = math.MaxInt64
 		}
 		if d > 0 {
+			// Valkey's whole server sleeps; here the caller's namespace
+			// does.
+			ns := c.NS()
+			ns.Lock()
+			defer ns.Unlock()
 			t := time.NewTimer(d)
 			select {
 			case <-t.C:
@@ -524,6 +467,8 @@ func (s *Server) cmdDebug(c *engine.Ctx) {
 		msg := strings.NewReplacer("\r", " ", "\n", " ").Replace(string(args[2]))
 		// Written raw, as Valkey does: not counted as an error reply.
 		sess.w.Raw([]byte("-" + msg + "\r\n"))
+	case strings.EqualFold(sub, "reload"):
+		s.debugReload(c)
 	case len(args) == 3 && strings.EqualFold(sub, "log"):
 		s.log.Warn("DEBUG LOG: " + string(args[2]))
 		c.OK()

@@ -144,7 +144,7 @@ func TestDebug(t *testing.T) {
 	is(t, c, "+OK\r\n", "DEBUG", "LOG", "hello")
 	is(t, c, "-ERR unknown subcommand or wrong number of arguments for 'nosuch'. Try DEBUG HELP.\r\n", "DEBUG", "nosuch")
 	is(t, c, "-ERR unknown subcommand or wrong number of arguments for 'SLEEP'. Try DEBUG HELP.\r\n", "DEBUG", "SLEEP")
-	if h := c.Do("debug", "help"); !strings.HasPrefix(h, "*10\r\n+DEBUG <subcommand>") {
+	if h := c.Do("debug", "help"); !strings.HasPrefix(h, "*15\r\n+DEBUG <subcommand>") {
 		t.Fatalf("DEBUG HELP: %q", h)
 	}
 	is(t, c, "-ERR wrong number of arguments for 'debug' command\r\n", "DEBUG")
@@ -234,7 +234,7 @@ func TestMemoryUsageAndMisc(t *testing.T) {
 	is(t, c, r, "MEMORY", "USAGE", "k", "SAMPLES", "0")
 	is(t, c, "$-1\r\n", "MEMORY", "USAGE", "nokey")
 	is(t, c, "+OK\r\n", "MEMORY", "PURGE")
-	if h := c.Do("MEMORY", "HELP"); !strings.HasPrefix(h, "*10\r\n+MEMORY <subcommand>") {
+	if h := c.Do("MEMORY", "HELP"); !strings.HasPrefix(h, "*14\r\n+MEMORY <subcommand>") {
 		t.Fatalf("MEMORY HELP: %q", h)
 	}
 	tm := c.Do("TIME")

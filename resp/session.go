@@ -236,6 +236,10 @@ func (s *session) handle(args [][]byte) {
 			return
 		}
 	}
+	if s.oomRefusal(cmd) { // memory.go
+		s.afterReply(mark)
+		return
+	}
 	if s.pubsubReject(cmd) {
 		s.abortMulti()
 		s.afterReply(mark)

@@ -13,7 +13,10 @@ import (
 
 // The slow log: commands that ran at least slowlog-log-slower-than
 // microseconds, newest first, at most slowlog-max-len of them. SLOWLOG
-// GET/LEN/RESET/HELP read and clear it.
+// GET/LEN/RESET/HELP read and clear it. Each namespace has a log of its
+// own, as each private server has: a store's clients see and reset their
+// store's entries, the default namespace's clients the default
+// namespace's. The two settings are the node's.
 
 // Limits on what one entry keeps, as Valkey's SLOWLOG_ENTRY_MAX_ARGC and
 // SLOWLOG_ENTRY_MAX_STRING.
@@ -28,6 +31,12 @@ type slowlogEntry struct {
 	addr, name     string
 }
 
+// slowEntries is one namespace's log; the slowlog's mutex guards it.
+type slowEntries struct {
+	nextID  int64
+	entries list.List // of *slowlogEntry, newest at the front
+}
+
 type slowlog struct {
 	// threshold is the effective slowlog-log-slower-than: math.MaxInt64
 	// when the log is disabled (negative threshold or max length 0), so
@@ -37,8 +46,10 @@ type slowlog struct {
 	mu         sync.Mutex
 	slowerThan int64 // slowlog-log-slower-than as configured
 	maxLen     int64 // slowlog-max-len
-	nextID     int64
-	entries    list.List // of *slowlogEntry, newest at the front
+	def        slowEntries
+	// stores are the stores' logs, trimmed with def when slowlog-max-len
+	// shrinks.
+	stores map[*slowEntries]struct{}
 }
 
 func (l *slowlog) init() {
@@ -72,7 +83,10 @@ func (l *slowlog) setMaxLen(v int64) {
 	l.mu.Lock()
 	l.maxLen = v
 	l.updateThreshold()
-	l.trimLocked()
+	l.trimLocked(&l.def)
+	for e := range l.stores {
+		l.trimLocked(e)
+	}
 	l.mu.Unlock()
 }
 
@@ -82,14 +96,41 @@ func (l *slowlog) getMaxLen() int64 {
 	return l.maxLen
 }
 
-func (l *slowlog) trimLocked() {
-	for int64(l.entries.Len()) > l.maxLen {
-		l.entries.Remove(l.entries.Back())
+// addLog and removeLog register a store's log for trimming.
+func (l *slowlog) addLog(e *slowEntries) {
+	l.mu.Lock()
+	if l.stores == nil {
+		l.stores = map[*slowEntries]struct{}{}
+	}
+	l.stores[e] = struct{}{}
+	l.trimLocked(e)
+	l.mu.Unlock()
+}
+
+func (l *slowlog) removeLog(e *slowEntries) {
+	l.mu.Lock()
+	delete(l.stores, e)
+	e.entries.Init()
+	l.mu.Unlock()
+}
+
+func (l *slowlog) trimLocked(e *slowEntries) {
+	for int64(e.entries.Len()) > l.maxLen {
+		e.entries.Remove(e.entries.Back())
 	}
 }
 
-// push records a command of sess that took usec microseconds. args are
-// copied (trimmed as Valkey trims them), with redacted arguments replaced.
+// logOf returns the log of the session's namespace.
+func (l *slowlog) logOf(sess *session) *slowEntries {
+	if st := sess.kv.state; st != nil {
+		return &st.slow
+	}
+	return &l.def
+}
+
+// push records a command of sess that took usec microseconds, in the log
+// of sess's namespace. args are copied (trimmed as Valkey trims them),
+// with redacted arguments replaced.
 func (l *slowlog) push(sess *session, args [][]byte, usec int64) {
 	argc := len(args)
 	n := min(argc, slowlogMaxArgc)
@@ -111,21 +152,16 @@ func (l *slowlog) push(sess *session, args [][]byte, usec int64) {
 			e.args[j] = string(args[j])
 		}
 	}
+	log := l.logOf(sess)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.slowerThan < 0 || l.maxLen == 0 || usec < l.slowerThan {
 		return
 	}
-	e.id = l.nextID
-	l.nextID++
-	l.entries.PushFront(e)
-	l.trimLocked()
-}
-
-func (l *slowlog) reset() {
-	l.mu.Lock()
-	l.entries.Init()
-	l.mu.Unlock()
+	e.id = log.nextID
+	log.nextID++
+	log.entries.PushFront(e)
+	l.trimLocked(log)
 }
 
 func (s *Server) slowlogCommands() []*engine.Command {
@@ -145,6 +181,7 @@ func (s *Server) cmdSlowlogGet(c *engine.Ctx) {
 		return
 	}
 	l := &s.x.slowlog
+	log := l.logOf(sessionOf(c))
 	count := int64(10)
 	if len(c.Args) == 3 {
 		n, ok := parseLongLong(c.Args[2])
@@ -155,11 +192,11 @@ func (s *Server) cmdSlowlogGet(c *engine.Ctx) {
 		count = n
 	}
 	l.mu.Lock()
-	if count == -1 || count > int64(l.entries.Len()) {
-		count = int64(l.entries.Len())
+	if count == -1 || count > int64(log.entries.Len()) {
+		count = int64(log.entries.Len())
 	}
 	entries := make([]*slowlogEntry, 0, count)
-	for el := l.entries.Front(); el != nil && int64(len(entries)) < count; el = el.Next() {
+	for el := log.entries.Front(); el != nil && int64(len(entries)) < count; el = el.Next() {
 		entries = append(entries, el.Value.(*slowlogEntry))
 	}
 	l.mu.Unlock()
@@ -179,14 +216,20 @@ func (s *Server) cmdSlowlogGet(c *engine.Ctx) {
 }
 
 func (s *Server) cmdSlowlogLen(c *engine.Ctx) {
-	s.x.slowlog.mu.Lock()
-	n := s.x.slowlog.entries.Len()
-	s.x.slowlog.mu.Unlock()
+	l := &s.x.slowlog
+	log := l.logOf(sessionOf(c))
+	l.mu.Lock()
+	n := log.entries.Len()
+	l.mu.Unlock()
 	c.R.Int(int64(n))
 }
 
 func (s *Server) cmdSlowlogReset(c *engine.Ctx) {
-	s.x.slowlog.reset()
+	l := &s.x.slowlog
+	log := l.logOf(sessionOf(c))
+	l.mu.Lock()
+	log.entries.Init()
+	l.mu.Unlock()
 	c.OK()
 }
 

@@ -23,41 +23,78 @@ type kvState struct {
 
 	mu struct {
 		sync.Mutex
-		// errs are the stores' error statistics (INFO errorstats of a
-		// store's client).
-		errs map[*tenancy.Store]*errorStats
+		// stores are the front end's state of each store with a client
+		// or a figure asked for.
+		stores map[*tenancy.Store]*storeState
+		// sampling is set once the ops/s sampler runs (tenancy_stats.go).
+		sampling bool
 	}
+	// paused are the stores with a CLIENT PAUSE, guarded by the server's
+	// pauseState.mu (tenancy_pause.go).
+	paused map[*storeState]struct{}
 }
 
-// storeErrors returns st's error statistics, creating them.
-func (k *kvState) storeErrors(st *tenancy.Store) *errorStats {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.mu.errs == nil {
-		k.mu.errs = map[*tenancy.Store]*errorStats{}
-	}
-	e := k.mu.errs[st]
-	if e == nil {
-		e = new(errorStats)
-		k.mu.errs[st] = e
-	}
-	return e
+// storeState is what the front end keeps per store, as a private server
+// keeps it for itself: error statistics (INFO errorstats), the slow log,
+// the CLIENT PAUSE in force and the ops/s samples.
+type storeState struct {
+	st    *tenancy.Store
+	errs  errorStats
+	slow  slowEntries
+	pause pauseWindow // guarded by the server's pauseState.mu
+	net   storeNet
+	rates rateSampler
 }
 
-// resetErrors clears every store's error statistics (CONFIG RESETSTAT).
-func (k *kvState) resetErrors() {
+// storeState returns st's state, creating it. A store deleted meanwhile
+// gets a state of its own that nothing keeps.
+func (s *Server) storeState(st *tenancy.Store) *storeState {
+	k := &s.kv
 	k.mu.Lock()
-	defer k.mu.Unlock()
-	for _, e := range k.mu.errs {
-		e.reset()
+	if k.mu.stores == nil {
+		k.mu.stores = map[*tenancy.Store]*storeState{}
 	}
-}
-
-// forget drops a deleted store's statistics.
-func (k *kvState) forget(st *tenancy.Store) {
-	k.mu.Lock()
-	delete(k.mu.errs, st)
+	ss := k.mu.stores[st]
+	if ss == nil {
+		ss = &storeState{st: st}
+		if !k.reg.Current(st) { // removed: forgetStore has run or will find nothing
+			k.mu.Unlock()
+			return ss
+		}
+		k.mu.stores[st] = ss
+		s.x.slowlog.addLog(&ss.slow) // under k.mu: forgetStore removes it after
+	}
+	startSampler := !k.mu.sampling
+	k.mu.sampling = true
 	k.mu.Unlock()
+	if startSampler {
+		go s.sampleStoreOps()
+	}
+	return ss
+}
+
+// storeStates returns the state of every store that has one.
+func (k *kvState) storeStates() []*storeState {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	out := make([]*storeState, 0, len(k.mu.stores))
+	for _, ss := range k.mu.stores {
+		out = append(out, ss)
+	}
+	return out
+}
+
+// forgetStore drops a deleted store's state: its slow log, its pause.
+func (s *Server) forgetStore(st *tenancy.Store) {
+	k := &s.kv
+	k.mu.Lock()
+	ss := k.mu.stores[st]
+	delete(k.mu.stores, st)
+	k.mu.Unlock()
+	if ss != nil {
+		s.x.slowlog.removeLog(&ss.slow)
+		s.unpauseStore(ss)
+	}
 }
 
 // errorStatsOf is the error statistics INFO shows a client of ns: the
@@ -67,7 +104,7 @@ func (s *Server) errorStatsOf(ns *engine.Namespace) *errorStats {
 		return &s.x.errs
 	}
 	if st := s.kv.reg.Get(ns.Name()); st != nil && st.Namespace() == ns {
-		return s.kv.storeErrors(st)
+		return &s.storeState(st).errs
 	}
 	return new(errorStats)
 }
@@ -77,11 +114,19 @@ type kvSession struct {
 	// store is read by the session's own goroutine.
 	store *tenancy.Store
 	// view publishes store to other sessions (CLIENT LIST, KILL, the
-	// deletion of a store).
+	// deletion of a store, MONITOR).
 	view atomic.Pointer[tenancy.Store]
-	// errs are the store's error statistics, nil for the default
-	// namespace.
+	// state is the store's front-end state, nil for the default
+	// namespace; read by the session's own goroutine.
+	state *storeState
+	// errs are the store's error statistics (&state.errs), nil for the
+	// default namespace.
 	errs *errorStats
+	// shared publishes state to other sessions (the stores' network
+	// figures); netInBase and netOutBase are the session's tot-net-in and
+	// tot-net-out when it bound to it (tenancy_stats.go).
+	shared                atomic.Pointer[storeState]
+	netInBase, netOutBase atomic.Int64
 }
 
 // Stores returns the node's store registry.
@@ -120,14 +165,17 @@ func (s *session) bindStore(ns *engine.Namespace) {
 			return
 		}
 	}
+	old := s.kv.state
 	s.kv.store = st
 	s.kv.view.Store(st)
-	s.kv.errs = nil
+	s.kv.state, s.kv.errs = nil, nil
 	if st != nil {
-		s.kv.errs = s.srv.kv.storeErrors(st)
+		s.kv.state = s.srv.storeState(st)
+		s.kv.errs = &s.kv.state.errs
 	}
+	s.netBind(old, s.kv.state)
 	if st != nil && !s.srv.kv.reg.Current(st) {
-		s.srv.kv.forget(st)
+		s.srv.forgetStore(st)
 		s.closeAfterReply = true
 	}
 }
@@ -328,4 +376,5 @@ func (s *Server) kvSessionClosed(sess *session) {
 	if st := sess.kv.view.Load(); st != nil {
 		st.NoteLibrary(sess.library())
 	}
+	sess.netBind(sess.kv.state, nil)
 }

@@ -69,7 +69,7 @@ func cmdKVHelp(c *engine.Ctx) {
 		"DELETE <name>",
 		"    Delete a store, its data, and disconnect its clients.",
 		"SET <name> [MAXMEMORY <size>] [POLICY <policy>]",
-		"    Record a store's memory quota and eviction policy.")
+		"    Set a store's memory quota and eviction policy.")
 }
 
 // kvError turns a registry error into its wire text.
@@ -209,7 +209,7 @@ func (s *Server) cmdKVDelete(c *engine.Ctx) {
 		sess.kill()
 	}
 	s.kv.reg.Free(st)
-	s.kv.forget(st)
+	s.forgetStore(st)
 	s.log.Info("store deleted", "store", name)
 	c.OK()
 }
@@ -233,6 +233,8 @@ type storeFigures struct {
 	totalKeys     int64
 	clients       int64
 	libs          []string
+	memory        int64 // bytes its keys and values cost
+	opsPerSec     int64
 }
 
 func (s *Server) figures(st *tenancy.Store) storeFigures {
@@ -248,19 +250,32 @@ func (s *Server) figures(st *tenancy.Store) storeFigures {
 		st.NoteLibrary(sess.library())
 	}
 	f.libs = st.Libraries()
+	f.memory = ns.MemoryUsed()
+	f.opsPerSec = int64(s.storeState(st).opsPerSec())
 	return f
 }
 
 func (s *Server) cmdKVList(c *engine.Ctx) {
-	list := s.kv.reg.List()
-	c.R.Array(len(list))
-	for _, in := range list {
-		f := s.figures(s.kv.reg.Get(in.Name))
-		c.R.Map(6)
+	type row struct {
+		in tenancy.Info
+		f  storeFigures
+	}
+	var rows []row
+	for _, in := range s.kv.reg.List() {
+		if st := s.kv.reg.Get(in.Name); st != nil { // not deleted meanwhile
+			rows = append(rows, row{in, s.figures(st)})
+		}
+	}
+	c.R.Array(len(rows))
+	for _, r := range rows {
+		in, f := r.in, r.f
+		c.R.Map(7)
 		c.R.BulkString("name")
 		c.R.BulkString(in.Name)
 		c.R.BulkString("keys")
 		c.R.Int(f.totalKeys)
+		c.R.BulkString("memory")
+		c.R.Int(f.memory)
 		c.R.BulkString("maxmemory")
 		c.R.Int(in.MaxMemory)
 		c.R.BulkString("policy")
@@ -304,13 +319,15 @@ func (s *Server) cmdKVInfo(c *engine.Ctx) {
 		{"policy", in.Policy},
 		{"keys", f.totalKeys},
 		{"databases", dbs},
+		{"memory", f.memory},
 		{"clients", f.clients},
 		{"libraries", f.libs},
 		{"commands", ns.Stats.Commands.Load()},
+		{"ops_per_sec", f.opsPerSec},
 		{"keyspace_hits", ns.Stats.KeyspaceHits.Load()},
 		{"keyspace_misses", ns.Stats.KeyspaceMisses.Load()},
 		{"expired_keys", ns.Stats.ExpiredKeys.Load()},
-		{"evicted_keys", int64(0)},
+		{"evicted_keys", ns.EvictedKeys()},
 		{"auths", in.Auths},
 		{"auth_failures", in.AuthFailures},
 		{"rotated", unix(in.Rotated)},

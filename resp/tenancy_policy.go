@@ -6,21 +6,18 @@ import "github.com/flect-kv/flect/engine"
 // by Valkey full name ("config|set") or, for every subcommand, by command
 // name. Everything a store's client may run either acts on its own
 // namespace (keys, databases, pub/sub, WATCH, blocking) or shows a view
-// scoped to its store (INFO, CLIENT LIST/KILL/INFO/UNBLOCK, CONFIG GET);
+// scoped to its store (INFO, CLIENT LIST/KILL/INFO/UNBLOCK/PAUSE, CONFIG
+// GET, MONITOR, SLOWLOG);
 // this table is the one place that says which commands stay the node
 // administrator's.
 var storeDenied = map[string]bool{
 	"flect.kv":            true, // store administration
-	"monitor":             true, // sees every connection's commands
 	"shutdown":            true,
 	"debug":               true,
-	"client|pause":        true, // stalls every store
-	"client|unpause":      true,
 	"client|no-evict":     true,
 	"config|set":          true, // node-wide settings
 	"config|rewrite":      true,
 	"config|resetstat":    true,
-	"slowlog":             true, // node-wide log of every store's commands
 	"latency":             true, // node-wide event and command latencies
 	"memory|purge":        true,
 	"memory|malloc-stats": true,
@@ -47,7 +44,13 @@ var storeScoped = map[string]bool{
 	"client|list":    true, // its store's connections only
 	"client|kill":    true,
 	"client|unblock": true,
+	"client|pause":   true, // pauses its store's connections only
+	"client|unpause": true,
 	"config|get":     true, // without secrets; the store's databases and quota
+	"monitor":        true, // its store's commands only (monitor.go)
+	"slowlog|get":    true, // its store's slow log (slowlog.go)
+	"slowlog|len":    true,
+	"slowlog|reset":  true,
 	"pfdebug":        true, // a key of the store
 }
 

@@ -11,9 +11,10 @@
 // (AES-GCM) under a key that lives only in this process's memory, so a
 // dump of the registry's tables never shows a secret in clear.
 //
-// Stores live in memory: they do not survive a restart until the node has
-// a data directory. Quotas (maxmemory and policy) are recorded and
-// reported; enforcing them comes with per-store memory accounting.
+// Stores survive restarts when the registry is opened on a MetaStore (the
+// node's data directory, persist.go); without one they live in memory. A
+// store's quota (maxmemory and policy) is handed to its namespace, which
+// evicts the store's own keys past it (engine/memory.go).
 //
 // A Registry is safe for concurrent use.
 package tenancy

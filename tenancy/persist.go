@@ -96,6 +96,7 @@ func (r *Registry) Open(meta MetaStore) error {
 		}
 		st := &Store{name: rec.Name, ns: ns, created: rec.Created, sealed: rec.Sealed,
 			maxMemory: rec.MaxMemory, policy: rec.Policy, rotated: rec.Rotated}
+		st.applyQuota()
 		copy(st.hash[:], rec.Hash)
 		if len(rec.OldHash) == sha256.Size && !rec.OldUntil.IsZero() {
 			copy(st.oldHash[:], rec.OldHash)

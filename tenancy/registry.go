@@ -252,6 +252,7 @@ func (r *Registry) Create(name string, q Quota) (*Store, string, error) {
 		return nil, "", ErrExists
 	}
 	st := &Store{name: name, ns: ns, created: r.now(), maxMemory: q.MaxMemory, policy: q.Policy}
+	st.applyQuota()
 	r.setSecretLocked(st, secret)
 	r.mu.byName[name] = st
 	if err := r.saveLocked(st); err != nil {
@@ -447,7 +448,16 @@ func (r *Registry) SetQuota(name string, maxMemory *int64, policy *string) error
 	if policy != nil {
 		st.policy = *policy
 	}
+	st.applyQuota()
 	return r.saveLocked(st)
+}
+
+// applyQuota hands the store's quota and policy to its namespace, which
+// enforces them (engine/memory.go).
+func (st *Store) applyQuota() {
+	if st.ns != nil {
+		_ = st.ns.SetQuota(st.maxMemory, st.policy) // both validated already
+	}
 }
 
 // Remove takes a store out of the registry, so that no credential of it

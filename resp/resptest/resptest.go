@@ -16,6 +16,7 @@ import (
 
 	"github.com/flect-kv/flect/engine"
 	"github.com/flect-kv/flect/persistence/rdb"
+	"github.com/flect-kv/flect/persistence/snapshot"
 	"github.com/flect-kv/flect/resp"
 )
 
@@ -46,6 +47,7 @@ func Start(t testing.TB, eopts *engine.Options, ropts *resp.Options) *Node {
 	ro.Port = 0
 	en := engine.NewNode(eo)
 	rdb.Register(en.Table())
+	snapshot.Register(en.Table(), nil)
 	srv := resp.New(en, ro)
 	if err := srv.Listen(); err != nil {
 		t.Fatal(err)

@@ -70,6 +70,12 @@ type Snapshot struct {
 	// pace, when set, runs between the walker's chunks with no lock held
 	// (SetPacer).
 	pace func()
+	// slice is when the walker's current run of work began.
+	slice time.Time
+	// walkEmit and walkFlush, when set, replace emit for the walker's
+	// records (SetWalkerEmit).
+	walkEmit  SnapshotEmit
+	walkFlush func() error
 
 	errMu sync.Mutex
 	err   error
@@ -84,6 +90,9 @@ type dbSnap struct {
 	db   int
 	data *dbData
 }
+
+// walkSlice is how long the walker works before it sleeps as long.
+const walkSlice = 250 * time.Microsecond
 
 // recordPool recycles the records handed to emit (one per key would be
 // garbage proportional to the dataset).
@@ -138,6 +147,14 @@ func (n *Node) BeginSnapshot(emit SnapshotEmit) (*Snapshot, error) {
 // (it runs under keyspace locks). Call it before Run.
 func (s *Snapshot) SetPacer(fn func()) { s.pace = fn }
 
+// SetWalkerEmit gives the walker an emit of its own, called from one
+// goroutine only (so it may batch without locking), and a flush that Run
+// calls after the walk. Writers preserving keys still use the emit given
+// to BeginSnapshot. Call it before Run.
+func (s *Snapshot) SetWalkerEmit(emit SnapshotEmit, flush func() error) {
+	s.walkEmit, s.walkFlush = emit, flush
+}
+
 // Time returns the snapshot's point in time.
 func (s *Snapshot) Time() time.Time { return s.time }
 
@@ -164,6 +181,7 @@ func (s *Snapshot) Keys() int64 { return s.keys.Load() }
 // begin another snapshot.
 func (s *Snapshot) Run() error {
 	defer s.finish()
+	s.slice = time.Now()
 	for _, ds := range s.dbs {
 		for j := range ds.data.shards {
 			if err := ds.walkShard(&ds.data.shards[j]); err != nil {
@@ -171,13 +189,23 @@ func (s *Snapshot) Run() error {
 			}
 		}
 	}
-	return s.failure()
+	if err := s.failure(); err != nil {
+		return err
+	}
+	if s.walkFlush != nil {
+		return s.walkFlush()
+	}
+	return nil
 }
 
 // walkShard emits the unsaved keys of one shard, a chunk of buckets per
 // lock hold, and marks the shard saved.
 func (ds *dbSnap) walkShard(sh *shard) error {
 	s := ds.s
+	walk := s.walkEmit
+	if walk == nil {
+		walk = s.emit
+	}
 	var cursor uint64
 	for {
 		ds.ns.mu.RLock()
@@ -190,7 +218,7 @@ func (ds *dbSnap) walkShard(sh *shard) error {
 		for i := 0; i < walkChunk; i++ {
 			cursor = sh.keys.Scan(cursor, func(e *Entry) {
 				if e.Val.snap != s.epoch {
-					ds.emit(e)
+					ds.emitWith(e, walk)
 				}
 			})
 			if cursor == 0 {
@@ -209,6 +237,10 @@ func (ds *dbSnap) walkShard(sh *shard) error {
 		// between chunks rather than after a 10 ms preemption slice, and
 		// wait for the output when it lags.
 		runtime.Gosched()
+		if d := time.Since(s.slice); d > walkSlice {
+			time.Sleep(d) // at most half a core: clients get the rest
+			s.slice = time.Now()
+		}
 		if s.pace != nil {
 			s.pace()
 		}
@@ -217,7 +249,10 @@ func (ds *dbSnap) walkShard(sh *shard) error {
 
 // emit sends e's current value and marks it emitted in this epoch. The
 // caller holds e's shard lock or its namespace exclusively.
-func (ds *dbSnap) emit(e *Entry) {
+func (ds *dbSnap) emit(e *Entry) { ds.emitWith(e, ds.s.emit) }
+
+// emitWith is emit through the given function.
+func (ds *dbSnap) emitWith(e *Entry, emit SnapshotEmit) {
 	e.Val.snap = ds.s.epoch
 	if e.Val.expire != 0 && e.Val.expire < ds.s.ms {
 		return // already dead at the snapshot's time
@@ -227,7 +262,7 @@ func (ds *dbSnap) emit(e *Entry) {
 	}
 	r := recordPool.Get().(*SnapshotRecord)
 	*r = SnapshotRecord{NS: ds.ns.name, DB: ds.db, Key: e.Key, Value: e.Val.val, Expire: e.Val.expire}
-	err := ds.s.emit(r)
+	err := emit(r)
 	*r = SnapshotRecord{}
 	recordPool.Put(r)
 	if err != nil {

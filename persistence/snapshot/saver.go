@@ -99,9 +99,14 @@ func (s *Saver) now() time.Time { return s.n.Clock().Now() }
 // makes the snapshot fail at its next record once set.
 func (s *Saver) begin(cancel *atomic.Bool) (*engine.Snapshot, *Writer, error) {
 	w := s.st.NewWriter()
-	emit := w.AddRecord
-	if cancel != nil {
-		emit = func(r *engine.SnapshotRecord) error {
+	batch := w.NewBatch()
+	// guard makes an emit fail once the save is cancelled (and runs the
+	// tests' hook).
+	guard := func(add engine.SnapshotEmit) engine.SnapshotEmit {
+		if cancel == nil {
+			return add
+		}
+		return func(r *engine.SnapshotRecord) error {
 			if cancel.Load() {
 				return errCancelled
 			}
@@ -110,10 +115,10 @@ func (s *Saver) begin(cancel *atomic.Bool) (*engine.Snapshot, *Writer, error) {
 					return err
 				}
 			}
-			return w.AddRecord(r)
+			return add(r)
 		}
 	}
-	snap, err := s.n.BeginSnapshot(emit)
+	snap, err := s.n.BeginSnapshot(guard(w.AddRecord))
 	if err != nil {
 		w.Abort()
 		if errors.Is(err, engine.ErrSnapshotRunning) {
@@ -122,6 +127,7 @@ func (s *Saver) begin(cancel *atomic.Bool) (*engine.Snapshot, *Writer, error) {
 		return nil, nil, err
 	}
 	snap.SetPacer(w.Pace)
+	snap.SetWalkerEmit(guard(batch.AddRecord), batch.Flush)
 	total := s.keyCount()
 	s.mu.Lock()
 	s.mu.snap, s.mu.total = snap, total

@@ -161,6 +161,96 @@ func (q *chunkQueue) close() {
 	q.cond.Broadcast()
 }
 
+// Batch adds records for one goroutine at a time (the engine's snapshot
+// walker): they fill a chunk of its own, and the writer's lock is taken
+// once per chunk instead of once per record, so that the walker does not
+// contend with the writers preserving keys (they use Add).
+type Batch struct {
+	w     *Writer
+	cur   []byte
+	count uint32
+	keys  uint64
+	dbs   map[dbID]uint64
+}
+
+// NewBatch returns a Batch adding to w. Flush it before Commit.
+func (w *Writer) NewBatch() *Batch {
+	return &Batch{w: w, cur: w.newBuf(), dbs: map[dbID]uint64{}}
+}
+
+// AddRecord adds an engine snapshot record, as Writer.AddRecord does.
+func (b *Batch) AddRecord(r *engine.SnapshotRecord) error {
+	w := b.w
+	bp := encBufs.Get().(*[]byte)
+	enc, err := rdb.AppendValue((*bp)[:0], r.Value, w.compress)
+	if err != nil {
+		encBufs.Put(bp)
+		return fmt.Errorf("snapshot: key %q: %w", r.Key, err)
+	}
+	vlen := len(enc)
+	enc = appendRecordHeader(enc, r.NS, r.DB, r.Key, r.Expire, vlen)
+	hdr, val := enc[vlen:], enc[:vlen]
+	if n := len(hdr) + len(val); n > maxInline {
+		err = w.append(dbID{r.NS, r.DB}, hdr, val)
+	} else {
+		if len(b.cur)+n > maxInline+chunkHeader {
+			err = b.seal()
+		}
+		if err == nil {
+			b.cur = append(b.cur, hdr...)
+			b.cur = append(b.cur, val...)
+			b.count++
+			b.keys++
+			b.dbs[dbID{r.NS, r.DB}]++
+		}
+	}
+	if cap(enc) <= keepEncBuf {
+		*bp = enc[:0]
+		encBufs.Put(bp)
+	}
+	return err
+}
+
+// Flush queues the batch's partial chunk.
+func (b *Batch) Flush() error { return b.seal() }
+
+// seal queues the batch's chunk under the writer's lock and counts its
+// records.
+func (b *Batch) seal() error {
+	if b.count == 0 {
+		return nil
+	}
+	w := b.w
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.mu.done {
+		if w.mu.err != nil {
+			return w.mu.err
+		}
+		return errWriterDone
+	}
+	if err := w.failure(); err != nil {
+		return err
+	}
+	w.out.push(pending{buf: b.cur, seq: w.mu.seq, kind: kindRecords, count: b.count})
+	w.mu.seq++
+	w.mu.keys += b.keys
+	if w.mu.dbs == nil {
+		w.mu.dbs = map[dbID]*uint64{}
+	}
+	for id, n := range b.dbs {
+		p := w.mu.dbs[id]
+		if p == nil {
+			p = new(uint64)
+			w.mu.dbs[id] = p
+		}
+		*p += n
+		delete(b.dbs, id)
+	}
+	b.cur, b.count, b.keys = w.newBuf(), 0, 0
+	return nil
+}
+
 // pending is a chunk on its way to the sstable.
 type pending struct {
 	buf   []byte

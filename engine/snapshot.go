@@ -70,8 +70,10 @@ type Snapshot struct {
 	// pace, when set, runs between the walker's chunks with no lock held
 	// (SetPacer).
 	pace func()
-	// slice is when the walker's current run of work began.
-	slice time.Time
+	// throttle makes the walker rest as long as it works (SetThrottle);
+	// slice is when its current run of work began.
+	throttle bool
+	slice    time.Time
 	// walkEmit and walkFlush, when set, replace emit for the walker's
 	// records (SetWalkerEmit).
 	walkEmit  SnapshotEmit
@@ -155,6 +157,12 @@ func (s *Snapshot) SetWalkerEmit(emit SnapshotEmit, flush func() error) {
 	s.walkEmit, s.walkFlush = emit, flush
 }
 
+// SetThrottle makes the walker work at most half the time, in short
+// slices, so that a background snapshot leaves the clients most of the
+// CPU (and their latency close to idle) at the price of a slower save.
+// Call it before Run.
+func (s *Snapshot) SetThrottle(on bool) { s.throttle = on }
+
 // Time returns the snapshot's point in time.
 func (s *Snapshot) Time() time.Time { return s.time }
 
@@ -237,7 +245,7 @@ func (ds *dbSnap) walkShard(sh *shard) error {
 		// between chunks rather than after a 10 ms preemption slice, and
 		// wait for the output when it lags.
 		runtime.Gosched()
-		if d := time.Since(s.slice); d > walkSlice {
+		if d := time.Since(s.slice); s.throttle && d > walkSlice {
 			time.Sleep(d) // at most half a core: clients get the rest
 			s.slice = time.Now()
 		}

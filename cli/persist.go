@@ -111,6 +111,9 @@ func (p *persistence) Info() resp.PersistenceInfo {
 // ShutdownSave is resp.Persistence's save before stopping.
 func (p *persistence) ShutdownSave(force bool) error { return p.saver.ShutdownSave(force) }
 
+// DiskError is resp.Persistence's -MISCONF condition.
+func (p *persistence) DiskError() bool { return p.saver.DiskError() }
+
 // Reload is resp.Persistence's DEBUG RELOAD: save, empty every namespace,
 // load the snapshot back.
 func (p *persistence) Reload(save, flush bool) error {

@@ -365,9 +365,7 @@ func (n *Node) reprocess(w *Waiter) {
 	if c.blocked != nil {
 		return
 	}
-	w.cmd.stats.Calls.Add(1)
-	w.cmd.stats.Usec.Add(c.Usec)
-	w.ns.Stats.Commands.Add(1)
+	w.ns.countCall(w.cmd, c.Usec)
 	w.done <- WakeServed
 }
 

@@ -95,6 +95,9 @@ type Command struct {
 
 	parent *Command
 	stats  CommandStats
+	// id indexes the command in its table's per-namespace counters
+	// (cmdstats.go).
+	id int
 }
 
 // CommandStats are the counters INFO commandstats prints.
@@ -161,6 +164,8 @@ func (cmd *Command) KeyPositions(dst []int, args [][]byte) []int {
 // read concurrently afterwards.
 type Table struct {
 	cmds map[string]*Command
+	// ids is the number of commands and subcommands, the next ID.
+	ids int
 }
 
 // NewTable returns an empty table.
@@ -177,6 +182,7 @@ func (t *Table) Add(cmds ...*Command) {
 			panic("engine: duplicate command " + decl.Name)
 		}
 		c := decl.clone()
+		t.number(c)
 		t.cmds[c.Name] = c
 	}
 }

@@ -109,6 +109,17 @@ type Namespace struct {
 	mem nsMemory
 	// expiryPausedUntil is set by Namespace.PauseExpiry (node.go).
 	expiryPausedUntil atomic.Int64
+	// events is the notify-keyspace-events classes in force in the
+	// namespace (notify.go): the node's parameter for the default
+	// namespace, ownEvents for a tenant's, which sets its own.
+	events    *atomic.Int64
+	ownEvents atomic.Int64
+	// tenant is set for a tenant namespace, which counts its commands in
+	// cmdStats too.
+	tenant bool
+	// cmdStats are a tenant namespace's own command counters, indexed by
+	// Command.ID (cmdstats.go); nil until its first command.
+	cmdStats atomic.Pointer[[]CommandStats]
 }
 
 // NamespaceStats are counters a namespace keeps for INFO.
@@ -126,6 +137,11 @@ type NamespaceStats struct {
 
 func newNamespace(n *Node, name string, dbs int) *Namespace {
 	ns := &Namespace{node: n, name: name}
+	ns.events = &ns.ownEvents
+	ns.tenant = name != ""
+	if name == "" {
+		ns.events = &n.Config.eng.notifyKeyspaceEvents
+	}
 	ns.mem.init(n)
 	ns.dbs = make([]*DB, dbs)
 	for i := range ns.dbs {

@@ -22,10 +22,11 @@ import (
 
 // Notify publishes a keyspace event for key in the command's database, as
 // Valkey's notifyKeyspaceEvent: call it where Valkey does, with Valkey's
-// class and event name.
+// class and event name. The classes are the namespace's: a store sets its
+// own notify-keyspace-events (Namespace.SetNotifyKeyspaceEvents).
 func (c *Ctx) Notify(class int, event string, key []byte) {
 	// DB.notify, written out so that the whole fast path is inlined.
-	if int(c.Node.Config.eng.notifyKeyspaceEvents.Load())&class != 0 {
+	if int(c.DB.ns.events.Load())&class != 0 {
 		c.DB.publishKeyEvent(event, key)
 	}
 }
@@ -40,7 +41,7 @@ func (db *DB) publishKeyEvent(event string, key []byte) { db.publishEvent(event,
 // enabled. It is small enough to be inlined: a disabled class costs the
 // caller one atomic load and a branch.
 func (db *DB) notify(class int, event string, key string) {
-	if int(db.ns.node.Config.eng.notifyKeyspaceEvents.Load())&class != 0 {
+	if int(db.ns.events.Load())&class != 0 {
 		db.publishEvent(event, key)
 	}
 }
@@ -54,7 +55,7 @@ func (db *DB) publishEvent(event, key string) {
 	if db.ns.pubsub.live.Load() == 0 {
 		return // nobody could receive it
 	}
-	flags := int(db.ns.node.Config.eng.notifyKeyspaceEvents.Load())
+	flags := int(db.ns.events.Load())
 	var dbid [20]byte
 	id := strconv.AppendInt(dbid[:0], int64(db.index), 10)
 	ch := make([]byte, 0, notifyChannelBuf+len(key))
@@ -86,3 +87,12 @@ func (db *DB) expiredKey(key string) {
 	db.notify(NotifyExpired, "expired", key)
 	db.modified(key)
 }
+
+// NotifyKeyspaceEvents returns the notify-keyspace-events classes (Notify*
+// bits) in force in the namespace: the node's parameter for the default
+// namespace, the namespace's own setting for a tenant's (none at first).
+func (ns *Namespace) NotifyKeyspaceEvents() int { return int(ns.events.Load()) }
+
+// SetNotifyKeyspaceEvents sets the namespace's notify-keyspace-events
+// classes; for the default namespace it is the node's parameter.
+func (ns *Namespace) SetNotifyKeyspaceEvents(flags int) { ns.events.Store(int64(flags)) }

@@ -88,6 +88,10 @@ const (
 		NotifyZSet | NotifyExpired | NotifyEvicted | NotifyStream | NotifyModule
 )
 
+// NotifyClassesError is CONFIG SET's reason for a notify-keyspace-events
+// value with an unknown class character.
+const NotifyClassesError = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."
+
 // ParseNotifyKeyspaceEvents parses notify-keyspace-events classes as
 // Valkey's keyspaceEventsStringToFlags does; ok is false on an unknown
 // class character.
@@ -310,7 +314,7 @@ func registerEngineParams(n *Node) {
 		Set: func(s string) error {
 			f, ok := ParseNotifyKeyspaceEvents(s)
 			if !ok {
-				return paramError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
+				return paramError(NotifyClassesError)
 			}
 			e.notifyKeyspaceEvents.Store(int64(f))
 			return nil

@@ -125,9 +125,7 @@ func (s *session) finishBlocked(w *engine.Waiter, why engine.Wake) {
 	case engine.WakeError:
 		s.w.Error(errUnblocked)
 	}
-	st := s.ctx.Cmd.Stats()
-	st.Calls.Add(1)
-	s.ctx.Client.NS.Stats.Commands.Add(1)
+	s.ctx.Client.NS.CountCall(s.ctx.Cmd, 0)
 }
 
 // connWatch reads a blocked session's socket in the background, to notice

@@ -47,6 +47,10 @@ func (s *Server) cmdConfigSet(c *engine.Ctx) {
 		c.Error(engine.ErrSyntax)
 		return
 	}
+	if sessionOf(c).kv.store != nil { // its own settings (tenancy_config.go)
+		s.storeConfigSet(c, c.Client.NS)
+		return
+	}
 	reqs := make([]engine.SetRequest, 0, (len(c.Args)-2)/2)
 	for i := 2; i < len(c.Args); i += 2 {
 		reqs = append(reqs, engine.SetRequest{Name: string(c.Args[i]), Value: string(c.Args[i+1])})
@@ -60,6 +64,11 @@ func (s *Server) cmdConfigSet(c *engine.Ctx) {
 }
 
 func (s *Server) cmdConfigResetstat(c *engine.Ctx) {
+	if ss := sessionOf(c).kv.state; ss != nil { // its store's only
+		s.resetOneStore(ss)
+		c.OK()
+		return
+	}
 	s.resetStats()
 	c.OK()
 }

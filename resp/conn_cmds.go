@@ -145,10 +145,8 @@ func (s *Server) cmdAuth(c *engine.Ctx) {
 		rp := s.settings.requirePass
 		s.settings.mu.RUnlock()
 		if rp == "" {
-			if s.kv.reg.Len() > 0 { // a wrong store secret
-				c.Error(engine.ErrWrongPass)
-				return
-			}
+			// Valkey's answer without a password, whether or not the
+			// node has stores: it must not reveal that they exist.
 			c.Error(errAuthNoPassword)
 			return
 		}

@@ -103,7 +103,7 @@ func (s *Server) infoString(c *engine.Ctx, sections map[string]bool, all bool) s
 		b.WriteString("# Modules\r\n")
 	}
 	if section("commandstats") {
-		s.infoCommandStats(&b)
+		s.infoCommandStats(&b, c.Client.NS)
 	}
 	if section("errorstats") {
 		b.WriteString("# Errorstats\r\n")
@@ -112,7 +112,7 @@ func (s *Server) infoString(c *engine.Ctx, sections map[string]bool, all bool) s
 		}
 	}
 	if section("latencystats") {
-		s.infoLatencyStats(&b)
+		s.infoLatencyStats(&b, c.Client.NS)
 	}
 	if section("cluster") {
 		b.WriteString("# Cluster\r\ncluster_enabled:0\r\n")
@@ -498,12 +498,14 @@ func infoCPU(b *bytes.Buffer) {
 	tv("used_cpu_user_main_thread", self.Utime)
 }
 
-func (s *Server) infoCommandStats(b *bytes.Buffer) {
+// infoCommandStats writes INFO commandstats for a client of ns: the node's
+// counters, or a store's own for its clients.
+func (s *Server) infoCommandStats(b *bytes.Buffer, ns *engine.Namespace) {
 	b.WriteString("# Commandstats\r\n")
 	var walk func(cmds []*engine.Command)
 	walk = func(cmds []*engine.Command) {
 		for _, c := range cmds {
-			st := c.Stats()
+			st := ns.CommandStats(c)
 			calls, usec := st.Calls.Load(), st.Usec.Load()
 			rejected, failed := st.RejectedCalls.Load(), st.FailedCalls.Load()
 			if calls != 0 || rejected != 0 || failed != 0 {

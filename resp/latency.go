@@ -99,16 +99,10 @@ func (s *session) recordLatency(cmd *engine.Command, usec int64) {
 			s.x.latCmd, s.x.latSlot = cmd, slot
 		}
 		if slot != nil {
-			h := slot.h.Load()
-			if h == nil {
-				h = new(hdrHist)
-				if !slot.h.CompareAndSwap(nil, h) {
-					h = slot.h.Load()
-				}
-			}
-			// Valkey records the duration in microseconds, scaled to
-			// nanoseconds.
-			h.record(usec * 1000)
+			slot.record(usec)
+		}
+		if ss := s.kv.state; ss != nil { // a store's own (tenancy_stats.go)
+			ss.lat.slot(s.srv, cmd).record(usec)
 		}
 	}
 	if t := l.threshold.Load(); t > 0 && usec/1000 >= t {
@@ -118,6 +112,19 @@ func (s *session) recordLatency(cmd *engine.Command, usec int64) {
 		}
 		l.addSample(event, usec/1000, time.Now().Unix())
 	}
+}
+
+// record adds a call of usec microseconds to the histogram, creating it.
+func (slot *cmdLatency) record(usec int64) {
+	h := slot.h.Load()
+	if h == nil {
+		h = new(hdrHist)
+		if !slot.h.CompareAndSwap(nil, h) {
+			h = slot.h.Load()
+		}
+	}
+	// Valkey records the duration in microseconds, scaled to nanoseconds.
+	h.record(usec * 1000)
 }
 
 // resetHistograms drops every command's histogram (CONFIG RESETSTAT).
@@ -247,16 +254,18 @@ func trimDouble(f float64) string {
 
 // INFO latencystats
 
-func (s *Server) infoLatencyStats(b *bytes.Buffer) {
+// infoLatencyStats writes INFO latencystats for a client of ns: the
+// node's histograms, or a store's own for its clients.
+func (s *Server) infoLatencyStats(b *bytes.Buffer, ns *engine.Namespace) {
 	b.WriteString("# Latencystats\r\n")
 	l := &s.x.lat
 	if !l.tracking.Load() {
 		return
 	}
-	slots := l.slots(s)
+	slotOf := s.latencySlotsOf(ns) // tenancy_stats.go
 	percentiles := *l.percentiles.Load()
 	walkCommands(s.node.Table().All(), func(c *engine.Command) {
-		slot := slots[c]
+		slot := slotOf(c)
 		if slot == nil {
 			return
 		}

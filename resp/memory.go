@@ -74,7 +74,7 @@ func (s *session) oomRefusal(cmd *engine.Command) bool {
 	if ns.PerformEvictions() != engine.EvictFail || !s.deniedOnOOM(cmd) {
 		return false
 	}
-	cmd.Stats().RejectedCalls.Add(1)
+	s.cl.NS.CountRejected(cmd)
 	s.reject(cmd, errOOM)
 	return true
 }

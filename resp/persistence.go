@@ -29,6 +29,22 @@ type Persistence interface {
 	// Reload saves (unless !save), empties the node (unless !flush) and
 	// loads the last snapshot back, for DEBUG RELOAD.
 	Reload(save, flush bool) error
+	// DiskError reports whether write commands (and PING) must get
+	// -MISCONF because the last background save failed.
+	DiskError() bool
+}
+
+// ErrMisconf is Valkey's refusal of writes after a failed background
+// save (stop-writes-on-bgsave-error).
+const ErrMisconf = "MISCONF Valkey is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Valkey logs for details about the RDB error."
+
+// diskError reports whether cmd must be refused with -MISCONF.
+func (s *Server) diskError(cmd *engine.Command) bool {
+	if !cmd.Has(engine.Write) && cmd.FullName() != "ping" {
+		return false
+	}
+	p := s.persistence()
+	return p != nil && p.DiskError()
 }
 
 // PersistenceInfo is the state INFO persistence reports.

@@ -113,7 +113,7 @@ func (s *session) pubsubReject(cmd *engine.Command) bool {
 			return false
 		}
 	}
-	cmd.Stats().RejectedCalls.Add(1)
+	s.cl.NS.CountRejected(cmd)
 	s.w.Error(engine.ErrPubSubContext(cmd.FullName()))
 	return true
 }

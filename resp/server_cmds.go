@@ -257,7 +257,7 @@ func (s *session) beforeCall(h uint32, cmd *engine.Command) bool {
 		// A MONITOR client is a replica to Valkey: it may not touch the
 		// keyspace, and it is never paused.
 		if cmd.Flags&(engine.Write|engine.ReadOnly|engine.MayReplicate) != 0 {
-			cmd.Stats().RejectedCalls.Add(1)
+			s.cl.NS.CountRejected(cmd)
 			s.w.Error("ERR Replica can't interact with the keyspace")
 			return false
 		}
@@ -293,7 +293,7 @@ func (s *session) afterCall(h uint32, mark int) {
 	srv.Stats.CommandsProcessed.Add(1)
 	s.x.cmdsLocal++
 	if s.x.errored {
-		cmd.Stats().FailedCalls.Add(1)
+		s.cl.NS.CountFailed(cmd)
 	}
 	s.recordLatency(cmd, s.ctx.Usec)
 	s.trackCycle()

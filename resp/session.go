@@ -210,27 +210,33 @@ func (s *session) handle(args [][]byte) {
 	s.x.lastCmd = cmd
 	if errText != "" {
 		if cmd != nil {
-			cmd.Stats().RejectedCalls.Add(1)
+			s.cl.NS.CountRejected(cmd)
 		}
 		s.reject(cmd, errText)
 		s.afterReply(mark)
 		return
 	}
 	if !s.authed && !cmd.Has(engine.NoAuth) {
-		cmd.Stats().RejectedCalls.Add(1)
+		s.cl.NS.CountRejected(cmd)
 		s.reject(cmd, engine.ErrNoAuth)
 		s.afterReply(mark)
 		return
 	}
 	if s.srv.persist.loading.Load() && !cmd.Has(engine.Loading) {
-		cmd.Stats().RejectedCalls.Add(1)
+		s.cl.NS.CountRejected(cmd)
 		s.reject(cmd, ErrLoading)
 		s.afterReply(mark)
 		return
 	}
+	if s.srv.persist.p.Load() != nil && s.srv.diskError(cmd) {
+		s.cl.NS.CountRejected(cmd)
+		s.reject(cmd, ErrMisconf)
+		s.afterReply(mark)
+		return
+	}
 	if s.kv.store != nil {
-		if msg := s.storeRefusal(cmd); msg != "" { // tenancy_policy.go
-			cmd.Stats().RejectedCalls.Add(1)
+		if msg := s.storeRefusal(cmd, args); msg != "" { // tenancy_policy.go
+			s.cl.NS.CountRejected(cmd)
 			s.reject(cmd, msg)
 			s.afterReply(mark)
 			return

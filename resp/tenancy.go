@@ -36,7 +36,8 @@ type kvState struct {
 
 // storeState is what the front end keeps per store, as a private server
 // keeps it for itself: error statistics (INFO errorstats), the slow log,
-// the CLIENT PAUSE in force and the ops/s samples.
+// the CLIENT PAUSE in force, the ops/s samples and the latency histograms
+// (INFO latencystats).
 type storeState struct {
 	st    *tenancy.Store
 	errs  errorStats
@@ -44,6 +45,7 @@ type storeState struct {
 	pause pauseWindow // guarded by the server's pauseState.mu
 	net   storeNet
 	rates rateSampler
+	lat   storeLatency // tenancy_stats.go
 }
 
 // storeState returns st's state, creating it. A store deleted meanwhile
@@ -251,7 +253,7 @@ func (s *session) isAdmin() bool {
 
 // configView is what a store's client gets from CONFIG GET: the node's
 // settings without the sensitive ones (requirepass), and the store's own
-// databases, maxmemory and maxmemory-policy.
+// databases, maxmemory, maxmemory-policy and settings (tenancy_config.go).
 func (s *session) configView(kvs []engine.ParamValue) []engine.ParamValue {
 	st := s.kv.store
 	if st == nil {
@@ -260,10 +262,14 @@ func (s *session) configView(kvs []engine.ParamValue) []engine.ParamValue {
 	in, err := s.srv.kv.reg.Info(st.Name())
 	out := kvs[:0]
 	for _, kv := range kvs {
-		if p := s.srv.node.Config.Lookup(kv.Name); p != nil && p.Flags&engine.ParamSensitive != 0 {
+		p := s.srv.node.Config.Lookup(kv.Name)
+		if p == nil || p.Flags&engine.ParamSensitive != 0 {
 			continue
 		}
-		switch kv.Name {
+		if v, ok := s.storeConfigValue(st.Namespace(), p.Name); ok {
+			kv.Value = v
+		}
+		switch p.Name {
 		case "databases":
 			kv.Value = strconv.Itoa(st.Namespace().DBCount())
 		case "maxmemory":

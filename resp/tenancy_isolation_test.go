@@ -128,7 +128,9 @@ func TestStoreIsolationScanCursor(t *testing.T) {
 // with the same names in two stores.
 func TestStoreIsolationPubSub(t *testing.T) {
 	n, admin, a, b, sa, _ := twoStores(t)
-	admin.Do("CONFIG", "SET", "notify-keyspace-events", "KEA")
+	for _, c := range []*resptest.Conn{admin, a, b} {
+		c.Do("CONFIG", "SET", "notify-keyspace-events", "KEA")
+	}
 	sub := storeConn(t, n, "a", sa)
 	sub.Do("SUBSCRIBE", "ch")
 	if got := sub.Do("PSUBSCRIBE", "__key*__:*"); !strings.HasPrefix(got, "*3\r\n$10\r\npsubscribe") {

@@ -169,6 +169,7 @@ var matrixOverrides = map[string][]string{
 	"restore":                 {"RESTORE", "l3", "0", "<payload>"}, // DUMP l, filled in by the test
 	"spop":                    {"SPOP", "set", "100"},
 	"config|get":              {"CONFIG", "GET", "maxmemory*"},
+	"config|set":              {"CONFIG", "SET", "notify-keyspace-events", "KEA"},
 	"object|freq":             {"OBJECT", "FREQ", "s"},
 	"wait":                    {"WAIT", "0", "0"},
 	"select":                  {"SELECT", "1"},

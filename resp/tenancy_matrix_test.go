@@ -269,6 +269,10 @@ func TestStoreIsolationMatrix(t *testing.T) {
 	for _, m := range all {
 		m.ctl = m.dial(t)
 		m.ctl.Do("CLIENT", "NO-TOUCH", "on")
+		// Each store sets its own keyspace events.
+		if got := m.ctl.Do("CONFIG", "SET", "notify-keyspace-events", "KEA"); got != "+OK\r\n" {
+			t.Fatal(got)
+		}
 	}
 	for _, m := range []*matrixNS{b, pv} {
 		m.sub = m.dial(t)

@@ -15,9 +15,7 @@ var storeDenied = map[string]bool{
 	"shutdown":            true,
 	"debug":               true,
 	"client|no-evict":     true,
-	"config|set":          true, // node-wide settings
 	"config|rewrite":      true,
-	"config|resetstat":    true,
 	"latency":             true, // node-wide event and command latencies
 	"memory|purge":        true,
 	"memory|malloc-stats": true,
@@ -41,17 +39,19 @@ var storeDenied = map[string]bool{
 // may run because flect scopes them to its store; with storeDenied it
 // covers every admin command (TestStorePolicyCoversAdminCommands).
 var storeScoped = map[string]bool{
-	"client|list":    true, // its store's connections only
-	"client|kill":    true,
-	"client|unblock": true,
-	"client|pause":   true, // pauses its store's connections only
-	"client|unpause": true,
-	"config|get":     true, // without secrets; the store's databases and quota
-	"monitor":        true, // its store's commands only (monitor.go)
-	"slowlog|get":    true, // its store's slow log (slowlog.go)
-	"slowlog|len":    true,
-	"slowlog|reset":  true,
-	"pfdebug":        true, // a key of the store
+	"client|list":      true, // its store's connections only
+	"client|kill":      true,
+	"client|unblock":   true,
+	"client|pause":     true, // pauses its store's connections only
+	"client|unpause":   true,
+	"config|get":       true, // without secrets; the store's databases, quota, events
+	"config|set":       true, // the store's own settings only (tenancy_config.go)
+	"config|resetstat": true, // the store's statistics only
+	"monitor":          true, // its store's commands only (monitor.go)
+	"slowlog|get":      true, // its store's slow log (slowlog.go)
+	"slowlog|len":      true,
+	"slowlog|reset":    true,
+	"pfdebug":          true, // a key of the store
 }
 
 // storeHelpAllowed keeps the HELP subcommands of denied commands open:
@@ -61,9 +61,9 @@ func storeHelpAllowed(cmd *engine.Command) bool {
 }
 
 // storeRefusal returns the NOPERM error for a node-wide command run by a
-// store's client, or "" when the command may run. It costs one pointer
-// test for the default namespace's clients.
-func (s *session) storeRefusal(cmd *engine.Command) string {
+// store's client with args, or "" when the command may run. It costs one
+// pointer test for the default namespace's clients.
+func (s *session) storeRefusal(cmd *engine.Command, args [][]byte) string {
 	st := s.kv.store
 	if st == nil {
 		return ""
@@ -72,6 +72,9 @@ func (s *session) storeRefusal(cmd *engine.Command) string {
 	denied := storeDenied[full]
 	if p := cmd.Parent(); !denied && p != nil {
 		denied = storeDenied[p.Name] && !storeHelpAllowed(cmd)
+	}
+	if !denied && full == "config|set" {
+		denied = !s.srv.storeSettable(args) // tenancy_config.go
 	}
 	if !denied {
 		return ""

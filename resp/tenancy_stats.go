@@ -178,16 +178,18 @@ func (s *Server) storeStatsView(ns *engine.Namespace, node statsView) statsView 
 func (ss *storeState) opsPerSec() float64 { return ss.rates.rates()[rateOps] }
 
 // resetStoreStats clears the statistics the front end keeps per store, as
-// CONFIG RESETSTAT clears the node's: error statistics, connections
-// received, commands processed and network bytes (the live connections'
-// count from now).
+// CONFIG RESETSTAT clears the node's: command, error and latency
+// statistics, connections received, commands processed and network bytes
+// (the live connections' count from now).
 func (s *Server) resetStoreStats() {
 	for _, in := range s.kv.reg.List() {
 		in.Namespace.Stats.Commands.Store(0)
+		in.Namespace.ResetCommandStats()
 	}
 	states := s.kv.storeStates()
 	for _, ss := range states {
 		ss.errs.reset()
+		ss.lat.reset()
 		ss.net.conns.Store(0)
 		ss.net.in.Store(0)
 		ss.net.out.Store(0)
@@ -199,4 +201,50 @@ func (s *Server) resetStoreStats() {
 		ss.net.in.Add(-l[0])
 		ss.net.out.Add(-l[1])
 	}
+}
+
+// storeLatency is a store's per-command latency histograms, indexed by
+// command ID, allocated by the store's first command.
+type storeLatency struct {
+	slots atomic.Pointer[[]cmdLatency]
+}
+
+// slot returns the histogram slot of cmd.
+func (l *storeLatency) slot(s *Server, cmd *engine.Command) *cmdLatency {
+	p := l.slots.Load()
+	for p == nil || cmd.ID() >= len(*p) {
+		// The table is complete once clients connect: a larger table
+		// than the slots (never seen) starts the histograms afresh.
+		fresh := make([]cmdLatency, max(s.node.Table().Len(), cmd.ID()+1))
+		if l.slots.CompareAndSwap(p, &fresh) {
+			p = &fresh
+		} else {
+			p = l.slots.Load()
+		}
+	}
+	return &(*p)[cmd.ID()]
+}
+
+// reset drops every histogram of the store (CONFIG RESETSTAT).
+func (l *storeLatency) reset() {
+	if p := l.slots.Load(); p != nil {
+		for i := range *p {
+			(*p)[i].h.Store(nil)
+		}
+	}
+}
+
+// latencySlotsOf returns the histogram slot of a command that INFO
+// latencystats shows a client of ns: the node's, or a store's own.
+func (s *Server) latencySlotsOf(ns *engine.Namespace) func(*engine.Command) *cmdLatency {
+	if ns == s.node.Default() {
+		slots := s.x.lat.slots(s)
+		return func(c *engine.Command) *cmdLatency { return slots[c] }
+	}
+	st := s.kv.reg.Get(ns.Name())
+	if st == nil || st.Namespace() != ns {
+		return func(*engine.Command) *cmdLatency { return nil }
+	}
+	ss := s.storeState(st)
+	return func(c *engine.Command) *cmdLatency { return ss.lat.slot(s, c) }
 }

@@ -86,12 +86,20 @@ func TestStoreAuthForms(t *testing.T) {
 		{"AUTH", "my-cache", secret + "x"},
 		{"AUTH", "nope", secret},
 		{"AUTH", "my-cache", ""},
-		{"AUTH", secret + "x"},
 		{"HELLO", "3", "AUTH", "nope", "x"},
 	} {
 		if got := w.Do(args...); got != wrongPass {
 			t.Errorf("%v: %q", args[:2], got)
 		}
+	}
+	// AUTH <password> that is no store's secret, on a node without
+	// requirepass: Valkey's answer, the same as on a node without stores.
+	const noPassword = "-ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?\r\n"
+	if got := w.Do("AUTH", secret+"x"); got != noPassword {
+		t.Errorf("AUTH <wrong secret>: %q", got)
+	}
+	if got := n.Dial(t).Do("AUTH", "my-cache"); got != noPassword {
+		t.Errorf("AUTH <store name>: %q", got)
 	}
 	// The failed attempts left the connection where it was.
 	if got := w.Do("GET", "k"); got != "$7\r\ndefault\r\n" {
@@ -177,7 +185,10 @@ func TestStoreAdminRefusals(t *testing.T) {
 		{[]string{"SHUTDOWN"}, "shutdown"},
 		{[]string{"DEBUG", "SLEEP", "0"}, "debug"},
 		{[]string{"CONFIG", "SET", "maxclients", "10"}, "config|set"},
-		{[]string{"CONFIG", "RESETSTAT"}, "config|resetstat"},
+		{[]string{"CONFIG", "SET", "maxmemory", "1mb"}, "config|set"},
+		{[]string{"CONFIG", "SET", "notify-keyspace-events", "Ex", "maxmemory-policy", "noeviction"}, "config|set"},
+		{[]string{"CONFIG", "SET", "nosuchparam", "1"}, "config|set"},
+		{[]string{"CONFIG", "REWRITE"}, "config|rewrite"},
 		{[]string{"CLIENT", "NO-EVICT", "on"}, "client|no-evict"},
 		{[]string{"LATENCY", "LATEST"}, "latency|latest"},
 		{[]string{"MEMORY", "PURGE"}, "memory|purge"},

@@ -36,6 +36,8 @@ type Saver struct {
 	log *slog.Logger
 	// Creator is written into every snapshot's manifest.
 	Creator string
+	// bgFailed mirrors !mu.lastBgOK for DiskError.
+	bgFailed atomic.Bool
 	// start is the node's start, LASTSAVE of a Saver without a node
 	// (Register with nil).
 	start int64
@@ -76,6 +78,21 @@ type bgSave struct {
 	done   chan struct{}
 }
 
+// setBgOKLocked records the outcome of a background save (the caller
+// holds s.mu); DiskError reads it without the lock.
+func (s *Saver) setBgOKLocked(ok bool) {
+	s.mu.lastBgOK = ok
+	s.bgFailed.Store(!ok)
+}
+
+// DiskError reports whether writes must be refused with -MISCONF: the
+// last background save failed while save rules are set and
+// stop-writes-on-bgsave-error is yes (Valkey's
+// writeCommandsDeniedByDiskError). It is cheap enough for every write.
+func (s *Saver) DiskError() bool {
+	return s.bgFailed.Load() && s.n.StopWritesOnBgsaveError() && len(s.n.SaveRules()) > 0
+}
+
 // NewSaver returns a Saver of node n into store st. The last save time
 // starts at now, as Valkey's does at startup.
 func NewSaver(n *engine.Node, st *Store, log *slog.Logger) *Saver {
@@ -86,7 +103,7 @@ func NewSaver(n *engine.Node, st *Store, log *slog.Logger) *Saver {
 	s.mu.done = sync.NewCond(&s.mu.Mutex)
 	s.mu.lastSave = s.now().Unix()
 	s.mu.lastSaveDirty = n.Dirty()
-	s.mu.lastBgOK = true
+	s.setBgOKLocked(true)
 	s.mu.lastBgDur = -1
 	return s
 }
@@ -195,7 +212,7 @@ func (s *Saver) Save() error {
 	}
 	s.mu.lastSave = s.now().Unix()
 	s.mu.lastSaveDirty = snap.Dirty()
-	s.mu.lastBgOK = true
+	s.setBgOKLocked(true)
 	s.log.Info("DB saved on disk", "keys", snap.Keys(), "duration", time.Since(start).Round(time.Millisecond))
 	return nil
 }
@@ -274,7 +291,7 @@ func (s *Saver) startBG(bg *bgSave) error {
 		s.mu.Lock()
 		s.mu.bg = nil
 		if !errors.Is(err, ErrBgsaveInProgress) {
-			s.mu.lastBgOK = false
+			s.setBgOKLocked(false)
 		}
 		s.mu.done.Broadcast()
 		s.mu.Unlock()
@@ -299,13 +316,13 @@ func (s *Saver) runBG(bg *bgSave, snap *engine.Snapshot, w *Writer) {
 	case err == nil:
 		s.mu.lastSave = s.now().Unix()
 		s.mu.lastSaveDirty = snap.Dirty()
-		s.mu.lastBgOK = true
+		s.setBgOKLocked(true)
 		s.log.Info("Background saving terminated with success", "keys", snap.Keys(),
 			"duration", time.Since(bg.start).Round(time.Millisecond))
 	case errors.Is(err, errCancelled):
 		s.log.Warn("Background saving cancelled")
 	default:
-		s.mu.lastBgOK = false
+		s.setBgOKLocked(false)
 		s.log.Warn("Background saving error", "err", err)
 	}
 }

@@ -391,3 +391,35 @@ func TestBgsaveConsistentUnderWrites(t *testing.T) {
 		t.Fatal("a save failed")
 	}
 }
+
+// TestDiskError checks the -MISCONF condition: set by a failed background
+// save while save rules are set and stop-writes-on-bgsave-error is yes,
+// cleared by the next successful save.
+func TestDiskError(t *testing.T) {
+	tn, s, _, _ := saverNode(t)
+	tn.must("", 0, "SET", "k", "v")
+	if s.DiskError() {
+		t.Fatal("disk error before any save")
+	}
+	s.hook = func() error { return errors.New("disk full") }
+	if r := tn.do("BGSAVE"); r != "+Background saving started\r\n" {
+		t.Fatalf("BGSAVE = %q", r)
+	}
+	s.WaitBG()
+	if !s.DiskError() || s.Status().LastBgsaveOK {
+		t.Fatal("a failed BGSAVE left no disk error")
+	}
+	tn.n.Config.Set([]engine.SetRequest{{Name: "stop-writes-on-bgsave-error", Value: "no"}}, true)
+	if s.DiskError() {
+		t.Fatal("disk error with stop-writes-on-bgsave-error no")
+	}
+	tn.n.Config.Set([]engine.SetRequest{{Name: "stop-writes-on-bgsave-error", Value: "yes"}}, true)
+	s.hook = nil
+	if r := tn.do("BGSAVE"); r != "+Background saving started\r\n" {
+		t.Fatalf("BGSAVE = %q", r)
+	}
+	s.WaitBG()
+	if s.DiskError() {
+		t.Fatal("disk error after a good BGSAVE")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 
 	"github.com/flect-kv/flect/engine"
 	"github.com/flect-kv/flect/persistence/snapshot"
@@ -61,6 +62,13 @@ func (p *persistence) attach(srv *resp.Server) {
 func (p *persistence) load() error {
 	p.srv.SetLoading(true)
 	defer p.srv.SetLoading(false)
+	// Loading only adds live data: collecting less often meanwhile
+	// saves most of the collector's work (the memory limit still holds).
+	if old := debug.SetGCPercent(400); old < 0 {
+		debug.SetGCPercent(old)
+	} else {
+		defer debug.SetGCPercent(old)
+	}
 	_, err := p.saver.Load()
 	return err
 }

@@ -90,7 +90,7 @@ saving() {
 	while [ ! -e "$workdir/stop" ]; do
 		redis-cli -p "$1" bgsave >/dev/null 2>&1 || true
 		while redis-cli -p "$1" info persistence 2>/dev/null | grep -q 'rdb_bgsave_in_progress:1'; do
-			sleep 0.02
+			sleep 0.25
 		done
 	done
 }

@@ -147,6 +147,7 @@ func (s *Saver) begin(cancel *atomic.Bool) (*engine.Snapshot, *Writer, error) {
 	// A background save yields to the clients; SAVE and the save at
 	// shutdown go at full speed, as Valkey's SAVE does.
 	snap.SetThrottle(cancel != nil)
+	w.SetThrottle(cancel != nil)
 	snap.SetWalkerEmit(guard(batch.AddRecord), batch.Flush)
 	total := s.keyCount()
 	s.mu.Lock()

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -87,6 +88,8 @@ type Writer struct {
 	bytes     uint64
 
 	release sync.Once
+	// throttle is SetThrottle's setting.
+	throttle atomic.Bool
 }
 
 // dbID names a database of a namespace.
@@ -298,6 +301,10 @@ func (st *Store) NewWriter() *Writer {
 // rdbcompression does for RDB files). Call it before the first Add.
 func (w *Writer) SetCompression(on bool) { w.compress = on }
 
+// SetThrottle makes the writer rest as long as it works on each chunk,
+// as a background save's walker does, leaving the clients the CPU.
+func (w *Writer) SetThrottle(on bool) { w.throttle.Store(on) }
+
 // Generation returns the generation the snapshot will have.
 func (w *Writer) Generation() uint64 { return w.gen }
 
@@ -439,6 +446,7 @@ func (w *Writer) flusher() {
 		if !ok {
 			return
 		}
+		start := time.Now()
 		if w.failure() == nil {
 			b := sealChunk(p.buf, w.gen, p.seq, p.kind, p.count)
 			w.chunksCRC = foldCRC(w.chunksCRC, binary.LittleEndian.Uint32(b[len(b)-chunkTrailer:]))
@@ -447,6 +455,9 @@ func (w *Writer) flusher() {
 			if err := w.sst.Set(key, b); err != nil {
 				w.fail(fmt.Errorf("snapshot: write %q: %w", w.path, err))
 			}
+		}
+		if w.throttle.Load() {
+			time.Sleep(time.Since(start)) // at most half a core, as the walker
 		}
 		if cap(p.buf) == chunkSize {
 			select {

@@ -12,37 +12,14 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+NAME=bench-large
+. scripts/lib.sh
 
 N=${BENCH_LARGE_N:-1000000}
 REQ=${BENCH_LARGE_REQ:-20000}
 
-for tool in redis-server redis-benchmark redis-cli python3; do
-	if ! command -v "$tool" >/dev/null; then
-		echo "bench-large: $tool not found" >&2
-		exit 1
-	fi
-done
+need redis-server redis-benchmark redis-cli python3
 make --no-print-directory build >/dev/null
-
-workdir=$(mktemp -d)
-pids=()
-cleanup() {
-	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-	rm -rf "$workdir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_ping() {
-	for _ in $(seq 1 200); do
-		[ "$(redis-cli -p "$1" ping 2>/dev/null)" = PONG ] && return
-		sleep 0.05
-	done
-	echo "bench-large: no PING reply on port $1" >&2
-	exit 1
-}
 
 SRV_PIN=()
 CLI_PIN=()
@@ -52,10 +29,10 @@ if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
 	CLI_PIN=(taskset -c "0-$((last - 1))")
 fi
 
-FPORT=$(port)
+FPORT=$(free_port)
 "${SRV_PIN[@]}" ./bin/flect server --port "$FPORT" --loglevel warning >"$workdir/flect.log" 2>&1 &
 pids+=($!)
-RPORT=$(port)
+RPORT=$(free_port)
 (cd "$workdir" && exec "${SRV_PIN[@]}" redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no \
 	--loglevel warning --logfile "$workdir/redis.log") &
 pids+=($!)

@@ -18,6 +18,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+NAME=bench-lru
+. scripts/lib.sh
 
 KEYS=${BENCH_LRU_KEYS:-1000000}
 MAXMEM=${BENCH_LRU_MAXMEM:-32mb}
@@ -35,42 +37,6 @@ for tool in "$OTHER" redis-cli stdbuf; do
 done
 
 make --no-print-directory build >/dev/null
-
-free_port() {
-	local p
-	for _ in $(seq 1 100); do
-		p=$((20000 + RANDOM % 20000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return
-		fi
-	done
-	echo "bench-lru: no free port" >&2
-	exit 1
-}
-
-pid=""
-workdir=$(mktemp -d)
-cleanup() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	fi
-	rm -rf "$workdir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-wait_ping() {
-	for _ in $(seq 1 200); do
-		if [ "$(redis-cli -p "$1" ping 2>/dev/null)" = "PONG" ]; then
-			return
-		fi
-		sleep 0.05
-	done
-	echo "bench-lru: server on port $1 did not answer" >&2
-	exit 1
-}
 
 # run KIND MAXMEMORY prints "hit% keys used_memory".
 run() {

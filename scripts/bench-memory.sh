@@ -13,6 +13,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+NAME=bench-memory
+. scripts/lib.sh
 
 N=${BENCH_MEM_N:-1000000}
 
@@ -24,42 +26,6 @@ for tool in redis-server redis-cli awk; do
 done
 
 make --no-print-directory build >/dev/null
-
-free_port() {
-	local p
-	for _ in $(seq 1 100); do
-		p=$((20000 + RANDOM % 20000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return
-		fi
-	done
-	echo "bench-memory: no free port" >&2
-	exit 1
-}
-
-pid=""
-workdir=$(mktemp -d)
-cleanup() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	fi
-	rm -rf "$workdir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-wait_ping() {
-	for _ in $(seq 1 200); do
-		if [ "$(redis-cli -p "$1" ping 2>/dev/null)" = "PONG" ]; then
-			return
-		fi
-		sleep 0.05
-	done
-	echo "bench-memory: server on port $1 did not answer" >&2
-	exit 1
-}
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 

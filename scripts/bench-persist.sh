@@ -15,29 +15,15 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+NAME=bench-persist
+. scripts/lib.sh
 
 N=${BENCH_PERSIST_N:-1000000}
 REQ=${BENCH_PERSIST_REQ:-200000}
 
-for tool in redis-server redis-benchmark redis-cli python3; do
-	if ! command -v "$tool" >/dev/null; then
-		echo "bench-persist: $tool not found" >&2
-		exit 1
-	fi
-done
+need redis-server redis-benchmark redis-cli python3
 make --no-print-directory build >/dev/null
 
-workdir=$(mktemp -d)
-pids=()
-cleanup() {
-	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-	rm -rf "$workdir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # ready PORT: wait (at most 120 s) for PONG, not -LOADING.
 ready() {
 	for _ in $(seq 1 12000); do
@@ -51,8 +37,8 @@ now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
 mkdir -p "$workdir/flect" "$workdir/redis"
-FPORT=$(port)
-RPORT=$(port)
+FPORT=$(free_port)
+RPORT=$(free_port)
 start_flect() {
 	./bin/flect server --port "$FPORT" --dir "$workdir/flect" --save "" --loglevel warning >>"$workdir/flect.log" 2>&1 &
 	pids+=($!)

@@ -18,6 +18,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+NAME=bench
+. scripts/lib.sh
 
 TESTS=${BENCH_TESTS:-set,get,incr,mset,pfadd}
 CLIENTS=${BENCH_CLIENTS:-50}
@@ -27,54 +29,10 @@ KEYSPACE=${BENCH_KEYSPACE:-100000}
 RUN_TIMEOUT=${BENCH_TIMEOUT:-60}
 ROUNDS=${BENCH_ROUNDS:-3}
 
-for tool in redis-server redis-benchmark redis-cli; do
-	if ! command -v "$tool" >/dev/null; then
-		echo "bench: $tool not found; apt-get install redis-server redis-tools" >&2
-		exit 1
-	fi
-done
+need redis-server redis-benchmark redis-cli
 
 echo "bench: building bin/flect"
 make --no-print-directory build >/dev/null
-
-# free_port prints a loopback TCP port nobody listens on.
-free_port() {
-	local p
-	for _ in $(seq 1 100); do
-		p=$((20000 + RANDOM % 20000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return
-		fi
-	done
-	echo "bench: no free port" >&2
-	exit 1
-}
-
-pids=()
-workdir=$(mktemp -d)
-cleanup() {
-	for pid in "${pids[@]}"; do
-		kill "$pid" 2>/dev/null || true
-	done
-	for pid in "${pids[@]}"; do
-		wait "$pid" 2>/dev/null || true
-	done
-	rm -rf "$workdir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-wait_ping() { # port name
-	for _ in $(seq 1 200); do
-		if [ "$(redis-cli -p "$1" ping 2>/dev/null)" = "PONG" ]; then
-			return
-		fi
-		sleep 0.05
-	done
-	echo "bench: $2 on port $1 did not answer PING within 10s" >&2
-	exit 1
-}
 
 # On a machine with few cores the client competes with the server for CPU.
 # To compare like with like, both servers get the same single core and

@@ -67,7 +67,11 @@ func (s *Server) storeConfigSet(c *engine.Ctx, ns *engine.Namespace) {
 		}
 	}
 	if set {
-		ns.SetNotifyKeyspaceEvents(events)
+		if err := s.kv.reg.SetNotifyKeyspaceEvents(ns.Name(), events); err != nil {
+			s.log.Warn("CONFIG SET notify-keyspace-events of a store", "store", ns.Name(), "err", err)
+			c.Error(engine.ErrConfigSetFailed("notify-keyspace-events", err.Error()))
+			return
+		}
 	}
 	c.OK()
 }

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/flect-kv/flect/engine"
 )
 
 // Stores survive restarts when the registry has a MetaStore (the node's
@@ -46,6 +48,9 @@ type record struct {
 	Rotated   time.Time `json:"rotated,omitzero"`
 	MaxMemory int64     `json:"maxmemory"`
 	Policy    string    `json:"policy"`
+	// Notify is the store's notify-keyspace-events, as CONFIG GET shows
+	// it ("" when off).
+	Notify string `json:"notify,omitempty"`
 }
 
 // Open loads the registry's key and stores from meta and writes every
@@ -98,6 +103,13 @@ func (r *Registry) Open(meta MetaStore) error {
 			maxMemory: rec.MaxMemory, policy: rec.Policy, rotated: rec.Rotated}
 		st.applyQuota()
 		copy(st.hash[:], rec.Hash)
+		if rec.Notify != "" {
+			flags, ok := engine.ParseNotifyKeyspaceEvents(rec.Notify)
+			if !ok {
+				return fmt.Errorf("tenancy: store %q: bad notify-keyspace-events %q", rec.Name, rec.Notify)
+			}
+			ns.SetNotifyKeyspaceEvents(flags)
+		}
 		if len(rec.OldHash) == sha256.Size && !rec.OldUntil.IsZero() {
 			copy(st.oldHash[:], rec.OldHash)
 			st.oldUntil = rec.OldUntil
@@ -117,7 +129,8 @@ func (r *Registry) saveLocked(st *Store) error {
 		return nil
 	}
 	rec := record{Version: recordVersion, Name: st.name, Created: st.created, Hash: st.hash[:],
-		Sealed: st.sealed, Rotated: st.rotated, MaxMemory: st.maxMemory, Policy: st.policy}
+		Sealed: st.sealed, Rotated: st.rotated, MaxMemory: st.maxMemory, Policy: st.policy,
+		Notify: engine.FormatNotifyKeyspaceEvents(st.ns.NotifyKeyspaceEvents())}
 	if !st.oldUntil.IsZero() {
 		rec.OldHash, rec.OldUntil = st.oldHash[:], st.oldUntil
 	}
@@ -127,6 +140,25 @@ func (r *Registry) saveLocked(st *Store) error {
 	}
 	if err := r.meta.PutMeta(metaStorePref+st.name, b); err != nil {
 		return fmt.Errorf("tenancy: save store %q: %w", st.name, err)
+	}
+	return nil
+}
+
+// SetNotifyKeyspaceEvents sets a store's notify-keyspace-events (CONFIG
+// SET by one of its clients) and records it with the store, so that it
+// survives restarts as the store does.
+func (r *Registry) SetNotifyKeyspaceEvents(name string, flags int) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.mu.byName[name]
+	if st == nil {
+		return ErrNotFound
+	}
+	old := st.ns.NotifyKeyspaceEvents()
+	st.ns.SetNotifyKeyspaceEvents(flags)
+	if err := r.saveLocked(st); err != nil {
+		st.ns.SetNotifyKeyspaceEvents(old)
+		return err
 	}
 	return nil
 }

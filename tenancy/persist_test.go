@@ -57,6 +57,13 @@ func TestRegistrySurvivesRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ex, _ := engine.ParseNotifyKeyspaceEvents("Ex")
+	if err := r1.SetNotifyKeyspaceEvents("cache", ex); err != nil {
+		t.Fatal(err)
+	}
+	if err := r1.SetNotifyKeyspaceEvents("nope", ex); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("SetNotifyKeyspaceEvents of a missing store: %v", err)
+	}
 	if _, _, err := r1.Create("gone", Quota{}); err != nil {
 		t.Fatal(err)
 	}
@@ -76,6 +83,12 @@ func TestRegistrySurvivesRestart(t *testing.T) {
 	}
 	if node2.Namespace("cache") == nil || node2.Namespace("sessions") == nil {
 		t.Fatal("namespaces not recreated")
+	}
+	if got := engine.FormatNotifyKeyspaceEvents(node2.Namespace("cache").NotifyKeyspaceEvents()); got != "xE" {
+		t.Errorf("cache's notify-keyspace-events after restart: %q", got)
+	}
+	if got := node2.Namespace("sessions").NotifyKeyspaceEvents(); got != 0 {
+		t.Errorf("sessions' notify-keyspace-events after restart: %d", got)
 	}
 	if _, ok := r2.Authenticate([]byte("cache"), []byte(cacheSecret)); !ok {
 		t.Error("cache secret refused after restart")

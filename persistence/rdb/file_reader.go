@@ -211,30 +211,18 @@ func (f *FileReader) length() (n uint64, encoded bool, err error) {
 	if err != nil {
 		return 0, false, err
 	}
-	switch c >> 6 {
-	case len6Bit:
-		return uint64(c & 0x3f), false, nil
-	case len14Bit:
-		d, err := f.u8()
-		return uint64(c&0x3f)<<8 | uint64(d), false, err
-	case lenEncVal:
-		return uint64(c & 0x3f), true, nil
+	k := lengthExtra(c)
+	if k < 0 {
+		return 0, false, f.errorf(off, "bad length byte 0x%02x", c)
 	}
-	switch c {
-	case len32Bit:
-		s, err := f.take(4)
-		if err != nil {
+	var rest []byte
+	if k > 0 {
+		if rest, err = f.take(k); err != nil {
 			return 0, false, err
 		}
-		return uint64(binary.BigEndian.Uint32(s)), false, nil
-	case len64Bit:
-		s, err := f.take(8)
-		if err != nil {
-			return 0, false, err
-		}
-		return binary.BigEndian.Uint64(s), false, nil
 	}
-	return 0, false, f.errorf(off, "bad length byte 0x%02x", c)
+	n, encoded = decodeLength(c, rest)
+	return n, encoded, nil
 }
 
 // count reads a length that must not be a string encoding, counting items

@@ -122,30 +122,54 @@ func (r *reader) length() (n uint64, encoded bool, err error) {
 	if err != nil {
 		return 0, false, err
 	}
+	k := lengthExtra(c)
+	if k < 0 {
+		return 0, false, ErrBadData
+	}
+	var rest []byte
+	if k > 0 {
+		if rest, err = r.bytes(k); err != nil {
+			return 0, false, err
+		}
+	}
+	n, encoded = decodeLength(c, rest)
+	return n, encoded, nil
+}
+
+// lengthExtra returns how many bytes follow c, the first byte of an RDB
+// length, or -1 if no length starts with c.
+func lengthExtra(c byte) int {
 	switch c >> 6 {
-	case len6Bit:
-		return uint64(c & 0x3f), false, nil
+	case len6Bit, lenEncVal:
+		return 0
 	case len14Bit:
-		d, err := r.byte()
-		return uint64(c&0x3f)<<8 | uint64(d), false, err
-	case lenEncVal:
-		return uint64(c & 0x3f), true, nil
+		return 1
 	}
 	switch c {
 	case len32Bit:
-		s, err := r.bytes(4)
-		if err != nil {
-			return 0, false, err
-		}
-		return uint64(binary.BigEndian.Uint32(s)), false, nil
+		return 4
 	case len64Bit:
-		s, err := r.bytes(8)
-		if err != nil {
-			return 0, false, err
-		}
-		return binary.BigEndian.Uint64(s), false, nil
+		return 8
 	}
-	return 0, false, ErrBadData
+	return -1
+}
+
+// decodeLength decodes an RDB length from its first byte c and the
+// lengthExtra(c) bytes after it; encoded is true for a special string
+// encoding, whose kind is then n.
+func decodeLength(c byte, rest []byte) (n uint64, encoded bool) {
+	switch c >> 6 {
+	case len6Bit:
+		return uint64(c & 0x3f), false
+	case len14Bit:
+		return uint64(c&0x3f)<<8 | uint64(rest[0]), false
+	case lenEncVal:
+		return uint64(c & 0x3f), true
+	}
+	if c == len32Bit {
+		return uint64(binary.BigEndian.Uint32(rest)), false
+	}
+	return binary.BigEndian.Uint64(rest), false
 }
 
 // count reads a plain length that counts items each taking at least

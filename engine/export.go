@@ -213,7 +213,8 @@ func (h *Hash) Load(field, value string, at int64) bool {
 		h.convert()
 	}
 	if h.ht == nil {
-		h.lp = append(h.lp, hashPair{field: field, value: value})
+		h.lp = lpAppendPair(h.lp, field, value)
+		h.lpN++
 		h.lpBytes += int64(len(field) + len(value))
 		return true
 	}

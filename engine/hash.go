@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"encoding/binary"
 	"math/rand/v2"
+	"strings"
 	"unsafe"
 
 	"github.com/flect-kv/flect/engine/dict"
@@ -10,22 +12,28 @@ import (
 // Hash is a hash value. Like Valkey it has two encodings:
 //
 //   - "listpack" while it is small (at most hash-max-listpack-entries
-//     fields, none longer than hash-max-listpack-value bytes): a slice of
-//     field/value pairs in insertion order, searched linearly, as Valkey's
-//     listpack is;
+//     fields, none longer than hash-max-listpack-value bytes): fields and
+//     values packed in insertion order in one byte slice, each as a uvarint
+//     length and its bytes, searched linearly, as Valkey's listpack is;
 //   - "hashtable" once a threshold has been passed: a dict from field to
 //     value. A hash never converts back.
 //
-// Fields and values are immutable Go strings, so COPY shares them.
+// The bytes of a listpack below len(lp) never change once written: an
+// update or a deletion builds a new slice and a new field is appended. So
+// the strings Get, Each and Random return may alias the slice and stay
+// valid whatever happens to the hash later (a caller keeping one for long
+// should clone it, not to keep the whole slice alive). A hashtable's fields
+// and values are immutable Go strings.
 //
 // Valkey 9's field expiry: a field may have a deadline (hash_ttl.go),
 // which converts the hash to a hashtable first. A field past its deadline
 // is invisible to reads until the expiry loop (hash_expire.go) deletes it,
 // but still counted by Len, as Valkey's HLEN counts it.
 type Hash struct {
-	memTrack            // memory accounting (memory.go): hashFieldMem of the fields
-	lp       []hashPair // listpack encoding; unused once ht is set
-	lpBytes  int64      // bytes of the listpack's fields and values
+	memTrack        // memory accounting (memory.go): hashFieldMem of the fields
+	lp       []byte // listpack encoding; unused once ht is set
+	lpN      int    // fields in lp
+	lpBytes  int64  // bytes of the listpack's fields and values
 	ht       *dict.Dict[string]
 	// vol holds the deadlines of volatile fields (hash_ttl.go); nil when
 	// no field has one. Only a hashtable hash has volatile fields.
@@ -35,9 +43,22 @@ type Hash struct {
 	reg *hashReg
 }
 
-// hashPair is one field of a listpack-encoded hash.
-type hashPair struct {
-	field, value string
+// lpRead returns the string at off in a listpack and the offset after it.
+func lpRead(b []byte, off int) (s string, next int) {
+	n, k := binary.Uvarint(b[off:])
+	off += k
+	if n == 0 {
+		return "", off
+	}
+	return unsafe.String(&b[off], int(n)), off + int(n)
+}
+
+// lpAppendPair appends a field and its value to a listpack.
+func lpAppendPair(b []byte, field, value string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(field)))
+	b = append(b, field...)
+	b = binary.AppendUvarint(b, uint64(len(value)))
+	return append(b, value...)
 }
 
 // hashSizeSafetyLimit is Valkey's SIZE_SAFETY_LIMIT for a listpack: a hash
@@ -66,13 +87,13 @@ func (h *Hash) Len() int {
 	if h.ht != nil {
 		return h.ht.Len()
 	}
-	return len(h.lp)
+	return h.lpN
 }
 
 // Copy implements Copier: a hash with the same encoding and contents.
 func (h *Hash) Copy() any {
 	if h.ht == nil {
-		return &Hash{lp: append([]hashPair(nil), h.lp...), lpBytes: h.lpBytes}
+		return &Hash{lp: append([]byte(nil), h.lp...), lpN: h.lpN, lpBytes: h.lpBytes}
 	}
 	d := dict.New[string]()
 	h.ht.Each(func(n *dict.Node[string]) bool {
@@ -84,15 +105,34 @@ func (h *Hash) Copy() any {
 	return c
 }
 
-// lpIndex returns the index of field in the listpack, or -1.
+// lpIndex returns the offset of field's entry in the listpack, or -1.
 func (h *Hash) lpIndex(field []byte) int {
+	start, _, _ := h.lpFind(field)
+	return start
+}
+
+// lpFind returns the offsets [start, end) of field's entry (field and
+// value) in the listpack and its value; start is -1 when it is missing.
+func (h *Hash) lpFind(field []byte) (start, end int, value string) {
 	f := bstr(field)
-	for i := range h.lp {
-		if h.lp[i].field == f {
-			return i
+	for off := 0; off < len(h.lp); {
+		k, voff := lpRead(h.lp, off)
+		v, next := lpRead(h.lp, voff)
+		if k == f {
+			return off, next, v
 		}
+		off = next
 	}
-	return -1
+	return -1, 0, ""
+}
+
+// lpReplace returns a new listpack: h's with the bytes [start, end)
+// replaced by repl.
+func (h *Hash) lpReplace(start, end int, repl []byte) []byte {
+	b := make([]byte, 0, len(h.lp)-(end-start)+len(repl))
+	b = append(b, h.lp[:start]...)
+	b = append(b, repl...)
+	return append(b, h.lp[end:]...)
 }
 
 // get returns the value of field unless it is missing or past its
@@ -121,8 +161,8 @@ func (h *Hash) Get(field []byte) (string, bool) {
 		}
 		return "", false
 	}
-	if i := h.lpIndex(field); i >= 0 {
-		return h.lp[i].value, true
+	if start, _, v := h.lpFind(field); start >= 0 {
+		return v, true
 	}
 	return "", false
 }
@@ -163,7 +203,7 @@ func (h *Hash) tryConversion(args [][]byte, lim hashLimits) {
 		}
 		sum += int64(len(a))
 	}
-	if h.lpBytes+sum+int64(len(h.lp)+len(args)/2)*hashPairOverhead > hashSizeSafetyLimit {
+	if h.lpBytes+sum+int64(h.lpN+len(args)/2)*hashPairOverhead > hashSizeSafetyLimit {
 		h.convert()
 	}
 }
@@ -174,10 +214,11 @@ func (h *Hash) convert() {
 		return
 	}
 	d := dict.New[string]()
-	for _, p := range h.lp {
-		d.Add(p.field, p.value)
-	}
-	h.ht, h.lp, h.lpBytes = d, nil, 0
+	h.Each(func(f, v string) bool {
+		d.Add(f, strings.Clone(v)) // Add copies the field
+		return true
+	})
+	h.ht, h.lp, h.lpN, h.lpBytes = d, nil, 0, 0
 	h.recount()
 }
 
@@ -217,16 +258,16 @@ func (h *Hash) set(field []byte, value string, lim hashLimits, now int64, keepTT
 		}
 		return added, n
 	}
-	if i := h.lpIndex(field); i >= 0 {
-		h.lpBytes += int64(len(value) - len(h.lp[i].value))
-		h.grow(strMem(len(value)) - strMem(len(h.lp[i].value)))
-		h.lp[i].value = value
+	if start, end, old := h.lpFind(field); start >= 0 {
+		h.lpBytes += int64(len(value) - len(old))
+		var buf [128]byte
+		h.lp = h.lpReplace(start, end, lpAppendPair(buf[:0], bstr(field), value))
 		return false, nil
 	}
-	h.lp = append(h.lp, hashPair{field: string(field), value: value})
+	h.lp = lpAppendPair(h.lp, bstr(field), value)
+	h.lpN++
 	h.lpBytes += int64(len(field) + len(value))
-	h.grow(hashFieldMem(bstr(field), value, false))
-	if int64(len(h.lp)) > lim.entries {
+	if int64(h.lpN) > lim.entries {
 		h.convert()
 		return true, h.ht.Find(bstr(field))
 	}
@@ -245,15 +286,13 @@ func (h *Hash) Delete(field []byte) bool {
 		}
 		return n != nil
 	}
-	i := h.lpIndex(field)
-	if i < 0 {
+	start, end, v := h.lpFind(field)
+	if start < 0 {
 		return false
 	}
-	h.lpBytes -= int64(len(h.lp[i].field) + len(h.lp[i].value))
-	h.grow(-hashFieldMem(h.lp[i].field, h.lp[i].value, false))
-	copy(h.lp[i:], h.lp[i+1:])
-	h.lp[len(h.lp)-1] = hashPair{}
-	h.lp = h.lp[:len(h.lp)-1]
+	h.lpBytes -= int64(len(field) + len(v))
+	h.lp = h.lpReplace(start, end, nil)
+	h.lpN--
 	return true
 }
 
@@ -264,10 +303,13 @@ func (h *Hash) Each(fn func(field, value string) bool) {
 		h.ht.Each(func(n *dict.Node[string]) bool { return fn(n.Key, n.Val) })
 		return
 	}
-	for _, p := range h.lp {
-		if !fn(p.field, p.value) {
+	for off := 0; off < len(h.lp); {
+		f, voff := lpRead(h.lp, off)
+		v, next := lpRead(h.lp, voff)
+		if !fn(f, v) {
 			return
 		}
+		off = next
 	}
 }
 
@@ -292,25 +334,32 @@ func (h *Hash) Random() (field, value string) {
 		n := h.ht.Random()
 		return n.Key, n.Val
 	}
-	p := h.lp[rand.IntN(len(h.lp))]
-	return p.field, p.value
+	i := rand.IntN(h.lpN)
+	h.Each(func(f, v string) bool {
+		if i == 0 {
+			field, value = f, v
+			return false
+		}
+		i--
+		return true
+	})
+	return field, value
 }
 
 // Heap costs of a hash's parts (memory_size.go).
 var (
 	hashStructMem = scanMem(int64(unsafe.Sizeof(Hash{})))
 	hashNodeSize  = int64(unsafe.Sizeof(dict.Node[string]{}))
-	hashPairSize  = int64(unsafe.Sizeof(hashPair{}))
 )
 
-// hashFieldMem is the cost of one field and its value: two strings in a
-// listpack hash, a dict node holding the field and the value's string in
-// a hashtable one.
+// hashFieldMem is the cost of one field and its value in a hashtable
+// hash: a dict node holding the field, and the value's string. (A
+// listpack hash costs its byte slice.)
 func hashFieldMem(field, value string, ht bool) int64 {
 	if ht {
 		return dictNodeMem(hashNodeSize, len(field)) + strMem(len(value))
 	}
-	return strMem(len(field)) + strMem(len(value))
+	return 0
 }
 
 // memSize implements memValue.
@@ -327,7 +376,7 @@ func (h *Hash) memSize() int64 {
 	if h.ht != nil {
 		n += dictMem + bucketsMem(h.ht.Buckets())
 	} else {
-		n += scanMem(int64(cap(h.lp)) * hashPairSize)
+		n += scanMem(int64(cap(h.lp)))
 	}
 	if h.vol != nil {
 		n += h.vol.memSize()

@@ -73,9 +73,10 @@ func cmdHRandField(c *Ctx) {
 // past their deadline at now, for HRANDFIELD on a hash holding fields the
 // expiry loop has not deleted yet (rare and short-lived).
 func (h *Hash) liveSnapshot(now int64) *Hash {
-	out := &Hash{lp: make([]hashPair, 0, h.Len())}
+	out := &Hash{}
 	h.eachLive(now, func(f, v string) bool {
-		out.lp = append(out.lp, hashPair{field: f, value: v})
+		out.lp = lpAppendPair(out.lp, f, v)
+		out.lpN++
 		return true
 	})
 	return out
@@ -150,16 +151,17 @@ func (c *Ctx) hashRandWithCount(l int64, withValues bool) {
 	// Case 2.5: a listpack is sampled in one pass, in its order.
 	if h.ht == nil {
 		need, left := count, size
-		for _, p := range h.lp {
+		h.Each(func(f, v string) bool {
 			if need == 0 {
-				break
+				return false
 			}
 			if rand.Int64N(left) < need {
-				c.hashRandPair(p.field, p.value, withValues)
+				c.hashRandPair(f, v, withValues)
 				need--
 			}
 			left--
-		}
+			return true
+		})
 		return
 	}
 	// Case 3: count is not much smaller than the hash: take all the nodes
@@ -231,9 +233,10 @@ func cmdHScan(c *Ctx) {
 		}
 	}
 	if h.ht == nil {
-		for _, p := range h.lp {
-			add(p.field, p.value)
-		}
+		h.Each(func(f, v string) bool {
+			add(f, v)
+			return true
+		})
 		cursor = 0
 	} else {
 		maxIter := int64(math.MaxInt64)

@@ -125,12 +125,12 @@ func NewSetOfInts(n *Node, ints []int64) *Set {
 // listpack set: a listpack, or a hashtable when there are more than
 // set-max-listpack-entries.
 func NewSetOfListpack(n *Node, members [][]byte) *Set {
-	lp := make([]string, len(members))
-	for i, m := range members {
-		lp[i] = string(m)
+	s := &Set{enc: setListpack}
+	for _, m := range members {
+		s.lp = lpSetAppend(s.lp, bstr(m))
 	}
-	s := &Set{enc: setListpack, lp: lp}
-	if int64(len(lp)) > n.SetMaxListpackEntries() {
+	s.lpN = len(members)
+	if int64(s.lpN) > n.SetMaxListpackEntries() {
 		s.toHT()
 	}
 	return s

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/binary"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -25,9 +26,81 @@ import (
 type Set struct {
 	memTrack // memory accounting (memory.go): setMemberMem of lp or ht members
 	enc      uint8
-	ints     []int64  // setIntset: sorted ascending
-	lp       []string // setListpack: insertion order
+	ints     []int64 // setIntset: sorted ascending
+	lp       []byte  // setListpack: packed members, insertion order (see lpSet)
+	lpN      int     // setListpack: members in lp
 	ht       *dict.Dict[struct{}]
+}
+
+// A listpack set keeps its members in one byte slice, each as a uvarint
+// length and its bytes, in insertion order. As for hashes (hash.go), the
+// bytes below len(lp) never change once written (a removal builds a new
+// slice), so member strings taken from it stay valid.
+
+// lpSetAppend appends member m to a listpack.
+func lpSetAppend(b []byte, m string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(m)))
+	return append(b, m...)
+}
+
+// lpFind returns the offsets [start, end) of member m in the listpack, or
+// start -1.
+func (s *Set) lpFind(m string) (start, end int) {
+	for off := 0; off < len(s.lp); {
+		x, next := lpRead(s.lp, off)
+		if x == m {
+			return off, next
+		}
+		off = next
+	}
+	return -1, 0
+}
+
+// lpNth returns the offsets of the i-th member of the listpack and the
+// member.
+func (s *Set) lpNth(i int) (start, end int, m string) {
+	off := 0
+	for {
+		x, next := lpRead(s.lp, off)
+		if i == 0 {
+			return off, next, x
+		}
+		i--
+		off = next
+	}
+}
+
+// lpCut removes the bytes [start, end) from the listpack, into a new slice.
+func (s *Set) lpCut(start, end int) {
+	b := make([]byte, 0, len(s.lp)-(end-start))
+	b = append(b, s.lp[:start]...)
+	s.lp = append(b, s.lp[end:]...)
+	s.lpN--
+}
+
+// lpMembers returns the listpack's members (aliasing it), for the
+// commands that pick members by index.
+func (s *Set) lpMembers() []string {
+	out := make([]string, 0, s.lpN)
+	for off := 0; off < len(s.lp); {
+		var m string
+		m, off = lpRead(s.lp, off)
+		out = append(out, m)
+	}
+	return out
+}
+
+// setLP sets the listpack to the members ms (copied).
+func (s *Set) setLP(ms []string) {
+	n := 0
+	for _, m := range ms {
+		n += binary.MaxVarintLen64 + len(m)
+	}
+	b := make([]byte, 0, n)
+	for _, m := range ms {
+		b = lpSetAppend(b, m)
+	}
+	s.lp, s.lpN = slices.Clip(b), len(ms)
 }
 
 // dictSetNode is a member of a hashtable-encoded set.
@@ -91,7 +164,7 @@ func (s *Set) Len() int {
 	case setIntset:
 		return len(s.ints)
 	case setListpack:
-		return len(s.lp)
+		return s.lpN
 	}
 	return s.ht.Len()
 }
@@ -102,7 +175,7 @@ func (s *Set) Copy() any {
 	case setIntset:
 		return &Set{enc: setIntset, ints: slices.Clone(s.ints)}
 	case setListpack:
-		return &Set{enc: setListpack, lp: slices.Clone(s.lp)}
+		return &Set{enc: setListpack, lp: slices.Clone(s.lp), lpN: s.lpN}
 	}
 	d := dict.New[struct{}]()
 	s.ht.Each(func(n *dict.Node[struct{}]) bool {
@@ -118,13 +191,13 @@ var (
 	setNodeSize  = int64(unsafe.Sizeof(dictSetNode{}))
 )
 
-// setMemberMem is the cost of a member of m bytes in encoding enc: a
-// string in a listpack, a dict node holding it in a hashtable.
+// setMemberMem is the cost of a member of m bytes in a hashtable: a dict
+// node holding it. (A listpack costs its byte slice.)
 func setMemberMem(m int, enc uint8) int64 {
 	if enc == setHT {
 		return dictNodeMem(setNodeSize, m)
 	}
-	return strMem(m)
+	return 0
 }
 
 // memSize implements memValue.
@@ -133,14 +206,7 @@ func (s *Set) memSize() int64 {
 	case setIntset:
 		return setStructMem + noscanMem(int64(cap(s.ints))*8)
 	case setListpack:
-		if !s.counted {
-			s.elems = 0
-			for _, m := range s.lp {
-				s.elems += strMem(len(m))
-			}
-			s.counted = true
-		}
-		return setStructMem + scanMem(int64(cap(s.lp))*16) + s.elems
+		return setStructMem + noscanMem(int64(cap(s.lp)))
 	}
 	if !s.counted {
 		s.elems = 0
@@ -172,10 +238,10 @@ func (s *Set) toHT() {
 		}
 		s.ints = nil
 	case setListpack:
-		for _, m := range s.lp {
-			d.Add(m, struct{}{})
+		for _, m := range s.lpMembers() {
+			d.Add(m, struct{}{}) // Add copies the key
 		}
-		s.lp = nil
+		s.lp, s.lpN = nil, 0
 	default:
 		return
 	}
@@ -185,16 +251,6 @@ func (s *Set) toHT() {
 
 // intIndex returns v's position in the intset and whether it is there.
 func (s *Set) intIndex(v int64) (int, bool) { return slices.BinarySearch(s.ints, v) }
-
-// lpIndex returns m's index in the listpack, or -1.
-func (s *Set) lpIndex(m string) int {
-	for i, x := range s.lp {
-		if x == m {
-			return i
-		}
-	}
-	return -1
-}
 
 // addInt adds an integer member and reports whether it was new.
 func (s *Set) addInt(v int64, l setLimits) bool {
@@ -224,12 +280,12 @@ func (s *Set) add(m []byte, l setLimits) bool {
 		}
 		return added
 	case setListpack:
-		if s.lpIndex(bstr(m)) >= 0 {
+		if start, _ := s.lpFind(bstr(m)); start >= 0 {
 			return false
 		}
-		if int64(len(s.lp)) < l.lpEntries && int64(len(m)) <= l.lpValue {
-			s.lp = append(s.lp, string(m))
-			s.grow(setMemberMem(len(m), setListpack))
+		if int64(s.lpN) < l.lpEntries && int64(len(m)) <= l.lpValue {
+			s.lp = lpSetAppend(s.lp, bstr(m))
+			s.lpN++
 			return true
 		}
 		s.toHT()
@@ -246,11 +302,13 @@ func (s *Set) add(m []byte, l setLimits) bool {
 		maxLen = max(intLen(s.ints[0]), intLen(s.ints[n-1]))
 	}
 	if int64(len(s.ints)) < l.lpEntries && int64(len(m)) <= l.lpValue && int64(maxLen) <= l.lpValue {
-		lp := make([]string, len(s.ints), len(s.ints)+1)
-		for i, v := range s.ints {
-			lp[i] = strconv.FormatInt(v, 10)
+		var b []byte
+		var buf [24]byte
+		for _, v := range s.ints {
+			b = lpSetAppend(b, bstr(strconv.AppendInt(buf[:0], v, 10)))
 		}
-		s.enc, s.ints, s.lp = setListpack, nil, append(lp, string(m))
+		s.enc, s.lp, s.lpN = setListpack, lpSetAppend(b, bstr(m)), len(s.ints)+1
+		s.ints = nil
 		s.recount()
 		return true
 	}
@@ -275,9 +333,8 @@ func (s *Set) remove(m []byte) bool {
 		}
 		return false
 	case setListpack:
-		if i := s.lpIndex(bstr(m)); i >= 0 {
-			s.lp = slices.Delete(s.lp, i, i+1)
-			s.grow(-setMemberMem(len(m), setListpack))
+		if start, end := s.lpFind(bstr(m)); start >= 0 {
+			s.lpCut(start, end)
 			return true
 		}
 		return false
@@ -299,7 +356,8 @@ func (s *Set) has(m []byte) bool {
 	case setHT:
 		return s.ht.Find(bstr(m)) != nil
 	case setListpack:
-		return s.lpIndex(bstr(m)) >= 0
+		start, _ := s.lpFind(bstr(m))
+		return start >= 0
 	}
 	v, ok := parseStrictInt(m)
 	if !ok {
@@ -339,7 +397,9 @@ func (s *Set) each(fn func(e setElem) bool) {
 			}
 		}
 	case setListpack:
-		for _, m := range s.lp {
+		for off := 0; off < len(s.lp); {
+			var m string
+			m, off = lpRead(s.lp, off)
 			if !fn(setElem{s: m}) {
 				return
 			}
@@ -388,7 +448,8 @@ func (s *Set) random() setElem {
 	case setIntset:
 		return setElem{i: s.ints[rand.IntN(len(s.ints))], isInt: true}
 	case setListpack:
-		return setElem{s: s.lp[rand.IntN(len(s.lp))]}
+		_, _, m := s.lpNth(rand.IntN(s.lpN))
+		return setElem{s: m}
 	}
 	return setElem{s: s.ht.Random().Key}
 }
@@ -403,10 +464,8 @@ func (s *Set) popRandom() setElem {
 		s.ints = slices.Delete(s.ints, i, i+1)
 		return setElem{i: v, isInt: true}
 	case setListpack:
-		i := rand.IntN(len(s.lp))
-		m := s.lp[i]
-		s.lp = slices.Delete(s.lp, i, i+1)
-		s.grow(-setMemberMem(len(m), setListpack))
+		start, end, m := s.lpNth(rand.IntN(s.lpN))
+		s.lpCut(start, end)
 		return setElem{s: m}
 	}
 	n := s.ht.Random()
@@ -449,6 +508,6 @@ func (s *Set) toIntsetIfIntegers(l setLimits) {
 		return true
 	})
 	slices.Sort(ints)
-	s.enc, s.ints, s.lp, s.ht = setIntset, ints, nil, nil
+	s.enc, s.ints, s.lp, s.lpN, s.ht = setIntset, ints, nil, 0, nil
 	s.recount()
 }

@@ -290,21 +290,20 @@ func spopCount(c *Ctx) {
 	remaining := size - count
 	switch {
 	case remaining*spopMoveStrategyMul > count && s.enc == setListpack:
-		n := len(s.lp)
-		picked := make([]bool, n)
-		lpSample(n, int(count), func(i int) {
+		ms := s.lpMembers()
+		picked := make([]bool, len(ms))
+		lpSample(len(ms), int(count), func(i int) {
 			picked[i] = true
-			c.R.BulkString(s.lp[i])
+			c.R.BulkString(ms[i])
 		})
-		kept := s.lp[:0]
-		for i, m := range s.lp {
+		kept := ms[:0]
+		for i, m := range ms {
 			if !picked[i] {
 				kept = append(kept, m)
 			}
 		}
-		clear(s.lp[len(kept):])
-		s.lp = kept
-		s.recount() // memory.go
+		s.setLP(kept) // copies: kept aliases the old listpack
+		s.recount()   // memory.go
 	case remaining*spopMoveStrategyMul > count:
 		for range count {
 			c.replyElem(s.popRandom())
@@ -314,13 +313,13 @@ func spopCount(c *Ctx) {
 		var ns *Set
 		if s.enc == setListpack {
 			ns = &Set{enc: setListpack}
-			n := len(s.lp)
-			picked := make([]bool, n)
-			lpSample(n, int(remaining), func(i int) {
+			ms := s.lpMembers()
+			picked := make([]bool, len(ms))
+			lpSample(len(ms), int(remaining), func(i int) {
 				picked[i] = true
-				ns.add(unsafeBytes(s.lp[i]), l)
+				ns.add(unsafeBytes(ms[i]), l)
 			})
-			for i, m := range s.lp {
+			for i, m := range ms {
 				if !picked[i] {
 					c.R.BulkString(m)
 				}
@@ -416,7 +415,8 @@ func srandMemberCount(c *Ctx) {
 	}
 	if s.enc == setListpack {
 		c.R.Array(int(count))
-		lpSample(len(s.lp), int(count), func(i int) { c.R.BulkString(s.lp[i]) })
+		ms := s.lpMembers()
+		lpSample(len(ms), int(count), func(i int) { c.R.BulkString(ms[i]) })
 		return
 	}
 	var picked []setElem

@@ -94,6 +94,7 @@ func (db *DB) set(k string, val any, keepTTL bool, now int64) *Entry {
 	if e == nil {
 		return db.add(s, k, val, now)
 	}
+	s.preserve(e) // for a snapshot, in case the command did not declare k
 	db.data.untrackStored(e)
 	old := acctOf(e.Val.val)
 	e.Val.val = val
@@ -111,6 +112,7 @@ func (db *DB) setString(k string, b []byte, keepTTL bool, now int64) *Entry {
 	if e == nil {
 		return db.add(s, k, newStringValue(b), now)
 	}
+	s.preserve(e) // for a snapshot, in case the command did not declare k
 	db.data.untrackStored(e)
 	old := acctOf(e.Val.val)
 	if str, ok := e.Val.val.(*Str); ok && cap(str.B) >= len(b) && cap(str.B) <= max(64, 2*len(b)) {

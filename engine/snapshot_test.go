@@ -79,6 +79,8 @@ func TestSnapshotIsPointInTime(t *testing.T) {
 	fillSnap(k, 1, 500, want)
 	k.is(okReply(), "SET", "ttl", "x", "PX", "100000")
 	want["/0/ttl"] = "x@" + strconv.FormatInt(k.nowMs()+100000, 10)
+	k.is(":3\r\n", "RPUSH", "src", "3", "1", "2")
+	want["/0/src"] = "*engine.List"
 	k.is(okReply(), "SET", "dead", "x", "PX", "5")
 	k.advance(10 * time.Millisecond) // dead has expired but is still stored
 
@@ -98,6 +100,7 @@ func TestSnapshotIsPointInTime(t *testing.T) {
 	k.is(":1\r\n", "EXPIRE", "k4", "100")
 	k.is(":1\r\n", "PERSIST", "ttl")
 	k.is(okReply(), "RENAME", "k5", "k5-renamed")
+	k.is(":3\r\n", "SORT", "src", "STORE", "k6") // overwrites k6 (a string)
 	k.is(okReply(), "SWAPDB", "0", "1")
 	// DB 0 now holds the old DB 1 contents: change and flush them.
 	k.is(okReply(), "SET", "k7", "changed")

@@ -10,7 +10,7 @@ import (
 // SORT and SORT_RO. Their BY and GET patterns name keys computed from the
 // elements being sorted, so both run with the namespace locked exclusively.
 var sortCommands = []*Command{
-	{Name: "sort", Arity: -2, Flags: Write | DenyOOM | Exclusive, First: 1, Last: 1, Step: 1, Group: "generic", Run: cmdSort},
+	{Name: "sort", Arity: -2, Flags: Write | DenyOOM | Exclusive, First: 1, Last: 1, Step: 1, Keys: sortKeys, Group: "generic", Run: cmdSort},
 	{Name: "sort_ro", Arity: -2, Flags: ReadOnly | Exclusive, First: 1, Last: 1, Step: 1, Group: "generic", Run: cmdSortRO},
 }
 
@@ -401,4 +401,26 @@ func sortCompare(a, b *sortItem, alpha, byPattern, desc bool) int {
 		return -r
 	}
 	return r
+}
+
+// sortKeys is Valkey's sortGetKeys: the sorted key and the last STORE
+// destination, found by skipping LIMIT's two arguments and GET's and BY's
+// one (an unknown word is taken to have none).
+func sortKeys(args [][]byte) []int {
+	keys := []int{1}
+	store := 0
+	for i := 2; i < len(args); i++ {
+		switch {
+		case optIs(args[i], "limit"):
+			i += 2
+		case optIs(args[i], "get"), optIs(args[i], "by"):
+			i++
+		case optIs(args[i], "store") && i+1 < len(args):
+			store = i + 1
+		}
+	}
+	if store > 0 {
+		keys = append(keys, store)
+	}
+	return keys
 }

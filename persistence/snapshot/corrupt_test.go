@@ -3,6 +3,8 @@ package snapshot
 import (
 	"encoding/binary"
 	"errors"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -165,4 +167,43 @@ func TestCorruptFragments(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectCorrupt(t, st, "chunk 2 missing")
+}
+
+// TestCorruptFile damages the sstable on disk itself: Pebble's own
+// checksum finds it, and Open or Load reports ErrCorrupt instead of
+// ending the process (Pebble's default on corruption).
+func TestCorruptFile(t *testing.T) {
+	src := newTNode(t)
+	for i := range 2000 {
+		src.must("", 0, "SET", "k"+strconv.Itoa(i), strings.Repeat("v", 50))
+	}
+	st, dir := openStore(t)
+	src.snapshotTo(st)
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ssts, _ := filepath.Glob(filepath.Join(dir, PebbleDir, "*.sst"))
+	if len(ssts) == 0 {
+		t.Fatal("no sstable")
+	}
+	for _, f := range ssts {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 64; i < len(b)/2; i += 97 {
+			b[i] ^= 0x55
+		}
+		if err := os.WriteFile(f, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st2, err := Open(dir, quietLog())
+	if err == nil {
+		defer st2.Close()
+		_, err = st2.Load(newTNode(t).n, nil)
+	}
+	if !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("damaged sstable: %v, want ErrCorrupt", err)
+	}
 }

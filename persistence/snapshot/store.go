@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -94,6 +95,10 @@ func Open(dir string, log *slog.Logger) (*Store, error) {
 	if err := st.recover(); err != nil {
 		st.db.Close()
 		lock.Close()
+		if pebble.IsCorruptionError(err) {
+			msg, _, _ := strings.Cut(err.Error(), "\n")
+			return nil, fmt.Errorf("snapshot: the store in %s is damaged (%s): %w", dir, msg, ErrCorrupt)
+		}
 		return nil, err
 	}
 	return st, nil
@@ -106,6 +111,11 @@ func pebbleOptions(log *slog.Logger) *pebble.Options {
 	o := &pebble.Options{
 		FormatMajorVersion: pebble.FormatNewest,
 		Logger:             pebbleLogger{log},
+		// A damaged file makes the read fail with an error we report;
+		// Pebble's default would end the process.
+		EventListener: &pebble.EventListener{DataCorruption: func(info pebble.DataCorruptionInfo) {
+			log.Error("snapshot store: on-disk corruption", "file", info.Path, "err", info.Details.Error())
+		}},
 	}
 	o.ApplyCompressionSettings(func() pebble.DBCompressionSettings { return pebble.DBCompressionFastest })
 	return o

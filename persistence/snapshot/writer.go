@@ -183,18 +183,14 @@ func (w *Writer) NewBatch() *Batch {
 
 // AddRecord adds an engine snapshot record, as Writer.AddRecord does.
 func (b *Batch) AddRecord(r *engine.SnapshotRecord) error {
-	w := b.w
-	bp := encBufs.Get().(*[]byte)
-	enc, err := rdb.AppendValue((*bp)[:0], r.Value, w.compress)
+	enc, vlen, bp, err := b.w.encode(r.NS, r.DB, r.Key, r.Value, r.Expire)
 	if err != nil {
-		encBufs.Put(bp)
-		return fmt.Errorf("snapshot: key %q: %w", r.Key, err)
+		return err
 	}
-	vlen := len(enc)
-	enc = appendRecordHeader(enc, r.NS, r.DB, r.Key, r.Expire, vlen)
+	defer releaseEnc(bp, enc)
 	hdr, val := enc[vlen:], enc[:vlen]
 	if n := len(hdr) + len(val); n > maxInline {
-		err = w.append(dbID{r.NS, r.DB}, hdr, val)
+		err = b.w.append(dbID{r.NS, r.DB}, hdr, val)
 	} else {
 		if len(b.cur)+n > maxInline+chunkHeader {
 			err = b.seal()
@@ -206,10 +202,6 @@ func (b *Batch) AddRecord(r *engine.SnapshotRecord) error {
 			b.keys++
 			b.dbs[dbID{r.NS, r.DB}]++
 		}
-	}
-	if cap(enc) <= keepEncBuf {
-		*bp = enc[:0]
-		encBufs.Put(bp)
 	}
 	return err
 }
@@ -226,28 +218,14 @@ func (b *Batch) seal() error {
 	w := b.w
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.mu.done {
-		if w.mu.err != nil {
-			return w.mu.err
-		}
-		return errWriterDone
-	}
-	if err := w.failure(); err != nil {
+	if err := w.usableLocked(); err != nil {
 		return err
 	}
 	w.out.push(pending{buf: b.cur, seq: w.mu.seq, kind: kindRecords, count: b.count})
 	w.mu.seq++
 	w.mu.keys += b.keys
-	if w.mu.dbs == nil {
-		w.mu.dbs = map[dbID]*uint64{}
-	}
 	for id, n := range b.dbs {
-		p := w.mu.dbs[id]
-		if p == nil {
-			p = new(uint64)
-			w.mu.dbs[id] = p
-		}
-		*p += n
+		*w.dbCountLocked(id) += n
 		delete(b.dbs, id)
 	}
 	b.cur, b.count, b.keys = w.newBuf(), 0, 0
@@ -335,23 +313,61 @@ func (w *Writer) newBuf() []byte {
 // none). It is safe to call from many goroutines; the expensive part (the
 // value's serialization) runs outside the writer's lock.
 func (w *Writer) Add(ns string, db int, key string, val any, expire int64) error {
-	if db < 0 || db >= maxDB {
-		return fmt.Errorf("snapshot: key %q: bad database number %d", key, db)
+	enc, vlen, bp, err := w.encode(ns, db, key, val, expire)
+	if err != nil {
+		return err
 	}
-	bp := encBufs.Get().(*[]byte)
-	b, err := rdb.AppendValue((*bp)[:0], val, w.compress)
+	defer releaseEnc(bp, enc)
+	return w.append(dbID{ns, db}, enc[vlen:], enc[:vlen])
+}
+
+// encode serializes a record into a pooled buffer: its value (the first
+// vlen bytes), then its header. Give the buffer back with releaseEnc.
+func (w *Writer) encode(ns string, db int, key string, val any, expire int64) (enc []byte, vlen int, bp *[]byte, err error) {
+	if db < 0 || db >= maxDB {
+		return nil, 0, nil, fmt.Errorf("snapshot: key %q: bad database number %d", key, db)
+	}
+	bp = encBufs.Get().(*[]byte)
+	enc, err = rdb.AppendValue((*bp)[:0], val, w.compress)
 	if err != nil {
 		encBufs.Put(bp)
-		return fmt.Errorf("snapshot: key %q: %w", key, err)
+		return nil, 0, nil, fmt.Errorf("snapshot: key %q: %w", key, err)
 	}
-	vlen := len(b)
-	b = appendRecordHeader(b, ns, db, key, expire, vlen)
-	err = w.append(dbID{ns, db}, b[vlen:], b[:vlen])
-	if cap(b) <= keepEncBuf {
-		*bp = b[:0]
+	vlen = len(enc)
+	return appendRecordHeader(enc, ns, db, key, expire, vlen), vlen, bp, nil
+}
+
+// releaseEnc returns an encoding buffer to the pool unless it grew large.
+func releaseEnc(bp *[]byte, enc []byte) {
+	if cap(enc) <= keepEncBuf {
+		*bp = enc[:0]
 		encBufs.Put(bp)
 	}
-	return err
+}
+
+// usableLocked returns the error that keeps the writer from taking more
+// records, if any.
+func (w *Writer) usableLocked() error {
+	if w.mu.done {
+		if w.mu.err != nil {
+			return w.mu.err
+		}
+		return errWriterDone
+	}
+	return w.failure()
+}
+
+// dbCountLocked returns the key counter of database id.
+func (w *Writer) dbCountLocked(id dbID) *uint64 {
+	if w.mu.dbs == nil {
+		w.mu.dbs = map[dbID]*uint64{}
+	}
+	n := w.mu.dbs[id]
+	if n == nil {
+		n = new(uint64)
+		w.mu.dbs[id] = n
+	}
+	return n
 }
 
 // AddRecord adds an engine snapshot record: an engine.SnapshotEmit.
@@ -365,13 +381,7 @@ func (w *Writer) append(id dbID, hdr, val []byte) error {
 	n := len(hdr) + len(val)
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.mu.done {
-		if w.mu.err != nil {
-			return w.mu.err
-		}
-		return errWriterDone
-	}
-	if err := w.failure(); err != nil {
+	if err := w.usableLocked(); err != nil {
 		return err
 	}
 	if n > maxInline {
@@ -386,15 +396,7 @@ func (w *Writer) append(id dbID, hdr, val []byte) error {
 	}
 	w.mu.keys++
 	if w.mu.lastN == nil || id != w.mu.last {
-		if w.mu.dbs == nil {
-			w.mu.dbs = map[dbID]*uint64{}
-		}
-		n := w.mu.dbs[id]
-		if n == nil {
-			n = new(uint64)
-			w.mu.dbs[id] = n
-		}
-		w.mu.last, w.mu.lastN = id, n
+		w.mu.last, w.mu.lastN = id, w.dbCountLocked(id)
 	}
 	*w.mu.lastN++
 	return nil

@@ -79,8 +79,12 @@ type Snapshot struct {
 	walkEmit  SnapshotEmit
 	walkFlush func() error
 
-	errMu sync.Mutex
-	err   error
+	errMu  sync.Mutex
+	err    error
+	failed atomic.Bool // err is set
+	// total is the number of keys stored at the snapshot's time
+	// (expired ones not yet deleted included), for progress figures.
+	total int64
 	keys  atomic.Int64
 }
 
@@ -127,6 +131,9 @@ func (n *Node) BeginSnapshot(emit SnapshotEmit) (*Snapshot, error) {
 	s.ms = s.time.UnixMilli()
 	for _, ns := range all {
 		s.dirty += ns.Stats.Dirty.Load()
+		for _, db := range ns.dbs {
+			s.total += int64(db.Len())
+		}
 	}
 	for _, ns := range all {
 		for i, db := range ns.dbs {
@@ -179,6 +186,10 @@ func (n *Node) Dirty() int64 {
 	}
 	return d
 }
+
+// Total returns the number of keys stored at the snapshot's time (keys
+// already expired but not yet deleted included): Keys reaches about that.
+func (s *Snapshot) Total() int64 { return s.total }
 
 // Keys returns how many keys have been emitted so far.
 func (s *Snapshot) Keys() int64 { return s.keys.Load() }
@@ -284,11 +295,17 @@ func (s *Snapshot) fail(err error) {
 	s.errMu.Lock()
 	if s.err == nil {
 		s.err = err
+		s.failed.Store(true)
 	}
 	s.errMu.Unlock()
 }
 
+// failure returns the error that stopped the snapshot, if any. It is
+// checked for every key: the flag keeps the common case lock-free.
 func (s *Snapshot) failure() error {
+	if !s.failed.Load() {
+		return nil
+	}
 	s.errMu.Lock()
 	defer s.errMu.Unlock()
 	return s.err

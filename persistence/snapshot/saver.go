@@ -53,10 +53,8 @@ type Saver struct {
 		// scheduled is a BGSAVE asked for inside MULTI/EXEC, started
 		// by Run.
 		scheduled bool
-		// snap is the running save's snapshot and total its key count
-		// at the start.
-		snap  *engine.Snapshot
-		total int64
+		// snap is the running save's snapshot.
+		snap *engine.Snapshot
 
 		lastSave      int64 // unix s of the last successful save
 		lastSaveDirty int64 // Node.Dirty() at that save's point in time
@@ -149,24 +147,10 @@ func (s *Saver) begin(cancel *atomic.Bool) (*engine.Snapshot, *Writer, error) {
 	snap.SetThrottle(cancel != nil)
 	w.SetThrottle(cancel != nil)
 	snap.SetWalkerEmit(guard(batch.AddRecord), batch.Flush)
-	total := s.keyCount()
 	s.mu.Lock()
-	s.mu.snap, s.mu.total = snap, total
+	s.mu.snap = snap
 	s.mu.Unlock()
 	return snap, w, nil
-}
-
-// keyCount returns the number of keys of every namespace.
-func (s *Saver) keyCount() int64 {
-	var total int64
-	for _, ns := range s.n.Namespaces() {
-		ns.Lock()
-		for i := range ns.DBCount() {
-			total += int64(ns.DB(i).Len())
-		}
-		ns.Unlock()
-	}
-	return total
 }
 
 // complete runs a begun snapshot to its end and commits it.
@@ -523,7 +507,7 @@ func (s *Saver) Status() Status {
 		LastLoadKeysExpired:  s.mu.lastLoad.Expired,
 	}
 	if s.mu.snap != nil {
-		st.SaveKeysProcessed, st.SaveKeysTotal = s.mu.snap.Keys(), s.mu.total
+		st.SaveKeysProcessed, st.SaveKeysTotal = s.mu.snap.Keys(), s.mu.snap.Total()
 	}
 	if s.mu.bg != nil {
 		st.CurrentBgsaveTimeSec = int64(time.Since(s.mu.bg.start).Seconds())

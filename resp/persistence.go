@@ -40,11 +40,11 @@ const ErrMisconf = "MISCONF Valkey is configured to save RDB snapshots, but it's
 
 // diskError reports whether cmd must be refused with -MISCONF.
 func (s *Server) diskError(cmd *engine.Command) bool {
-	if !cmd.Has(engine.Write) && cmd.FullName() != "ping" {
+	p := s.persistence()
+	if p == nil || !p.DiskError() {
 		return false
 	}
-	p := s.persistence()
-	return p != nil && p.DiskError()
+	return cmd.Has(engine.Write) || cmd.FullName() == "ping"
 }
 
 // PersistenceInfo is the state INFO persistence reports.

@@ -228,7 +228,7 @@ func (s *session) handle(args [][]byte) {
 		s.afterReply(mark)
 		return
 	}
-	if s.srv.persist.p.Load() != nil && s.srv.diskError(cmd) {
+	if s.srv.diskError(cmd) {
 		s.cl.NS.CountRejected(cmd)
 		s.reject(cmd, ErrMisconf)
 		s.afterReply(mark)

@@ -115,16 +115,7 @@ func (db *DB) setString(k string, b []byte, keepTTL bool, now int64) *Entry {
 	s.preserve(e) // for a snapshot, in case the command did not declare k
 	db.data.untrackStored(e)
 	old := acctOf(e.Val.val)
-	if str, ok := e.Val.val.(*Str); ok && cap(str.B) >= len(b) && cap(str.B) <= max(64, 2*len(b)) {
-		if n, isInt := parseStrictInt(b); isInt {
-			e.Val.val = boxInt(n)
-		} else {
-			str.B = append(str.B[:0], b...)
-			str.Raw = false
-		}
-	} else {
-		e.Val.val = newStringValue(b)
-	}
+	e.Val.val = overwriteString(e.Val.val, b)
 	db.data.revalued(s, e, old)
 	db.overwritten(s, e, keepTTL, now)
 	return e

@@ -14,6 +14,19 @@ import (
 // (an integer when Valkey would use the int encoding), holding a copy.
 func NewStringValue(b []byte) any { return newStringValue(b) }
 
+// StringValue returns the bytes of a stored string value that is not an
+// integer (aliasing the value: copy them to keep them beyond the lock),
+// and false for any other value.
+func StringValue(v any) ([]byte, bool) {
+	switch v := v.(type) {
+	case *shortStr:
+		return v.bytes(), true
+	case *Str:
+		return v.B, true
+	}
+	return nil, false
+}
+
 // NewList returns an empty list.
 func NewList() *List { return &List{} }
 

@@ -24,6 +24,10 @@ func (c *Ctx) hllLookup(e *Entry) []byte {
 		if hllValid(v.B) {
 			return v.B
 		}
+	case *shortStr:
+		if b := v.bytes(); hllValid(b) {
+			return b
+		}
 	case int64:
 	default:
 		c.Error(ErrWrongType)

@@ -34,6 +34,8 @@ func copyValue(v any) (any, bool) {
 	switch v := v.(type) {
 	case int64:
 		return v, true
+	case *shortStr:
+		return newShortStr(v.bytes()), true
 	case *Str:
 		return &Str{B: bytes.Clone(v.B), Raw: v.Raw}, true
 	case Copier:

@@ -63,6 +63,8 @@ func valueSize(v any) int64 {
 	switch v := v.(type) {
 	case int64:
 		return intMem(v)
+	case *shortStr:
+		return v.memSize()
 	case *Str:
 		return v.memSize()
 	case memValue:
@@ -76,6 +78,8 @@ func acctOf(v any) int64 {
 	switch v := v.(type) {
 	case int64:
 		return intMem(v) // immutable: its size is its charge
+	case *shortStr:
+		return v.memSize() // its size never changes
 	case *Str:
 		return int64(v.acct)
 	case memValue:

@@ -24,8 +24,9 @@ func (sc *snapCollector) emit(r *SnapshotRecord) error {
 	switch x := r.Value.(type) {
 	case int64:
 		v = strconv.FormatInt(x, 10)
-	case *Str:
-		v = string(x.B)
+	case *Str, *shortStr:
+		b, _ := StringValue(x)
+		v = string(b)
 	default:
 		v = fmt.Sprintf("%T", x)
 	}

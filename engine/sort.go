@@ -124,13 +124,7 @@ func (c *Ctx) sortLookup(pat, subst []byte, buf *[]byte) (val []byte, ok bool) {
 		}
 		return unsafeBytes(v), true
 	}
-	switch v := e.Val.val.(type) {
-	case *Str:
-		return v.B, true
-	case int64:
-		return strconv.AppendInt(nil, v, 10), true
-	}
-	return nil, false
+	return stringBytes(e.Val.val, nil)
 }
 
 // sortWeight converts a weight as SORT's strtod check does: the empty

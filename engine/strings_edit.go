@@ -1,6 +1,9 @@
 package engine
 
-import "strconv"
+import (
+	"bytes"
+	"strconv"
+)
 
 // Commands that read or edit parts of a string: APPEND STRLEN GETRANGE
 // SUBSTR SETRANGE, and the helpers the bitmap commands share with them.
@@ -21,6 +24,8 @@ func stringLen(v any) int {
 	switch v := v.(type) {
 	case *Str:
 		return len(v.B)
+	case *shortStr:
+		return int(v.n)
 	case int64:
 		var buf [20]byte
 		return len(strconv.AppendInt(buf[:0], v, 10))
@@ -36,6 +41,11 @@ func rawString(e *Entry) *Str {
 	case *Str:
 		v.Raw = true
 		return v
+	case *shortStr:
+		// As for an integer, the dispatcher charges the difference.
+		s := &Str{B: bytes.Clone(v.bytes()), Raw: true, acct: uint32(v.memSize())}
+		e.Val.val = s
+		return s
 	case int64:
 		// It inherits the integer's memory charge: the dispatcher
 		// charges the difference after the command (memory.go).
@@ -195,7 +205,7 @@ func cmdSetRange(c *Ctx) {
 // isString reports whether a stored value is a string.
 func isString(v any) bool {
 	switch v.(type) {
-	case int64, *Str:
+	case int64, *Str, *shortStr:
 		return true
 	}
 	return false

@@ -12,8 +12,9 @@ func (c *Ctx) incrBy(key []byte, delta int64) {
 		switch v := e.Val.val.(type) {
 		case int64:
 			cur = v
-		case *Str:
-			n, ok := parseStrictInt(v.B)
+		case *Str, *shortStr:
+			b, _ := stringBytes(v, nil)
+			n, ok := parseStrictInt(b)
 			if !ok {
 				c.Error(ErrNotInt)
 				return
@@ -75,8 +76,9 @@ func cmdIncrByFloat(c *Ctx) {
 		switch v := e.Val.val.(type) {
 		case int64:
 			cur = LongDoubleFromInt(v)
-		case *Str:
-			x, ok := ParseLongDouble(v.B)
+		case *Str, *shortStr:
+			b, _ := stringBytes(v, nil)
+			x, ok := ParseLongDouble(b)
 			if !ok {
 				c.Error(ErrNotFloat)
 				return

@@ -5,16 +5,19 @@ import (
 	"testing"
 )
 
-// Overwriting a string reuses its buffer when the new value fits; the
+// Overwriting a string reuses its storage when the new value fits; the
 // replies, lengths and encodings must be those of a fresh value.
 func TestSetReusesStringBuffer(t *testing.T) {
 	k := newKT(t)
 	k.is("+OK\r\n", "SET", "s", "hello world")
-	e := k.n.Default().DB(0).data.shards[shardOfString("s")].keys.Find("s")
-	before := e.Val.val.(*Str)
+	e := entryOf(k, "s")
+	before, ok := e.Val.val.(*shortStr)
+	if !ok {
+		t.Fatalf("a short value is stored as %T", e.Val.val)
+	}
 	k.is("+OK\r\n", "SET", "s", "hi")
-	if e.Val.val.(*Str) != before {
-		t.Fatal("SET of a shorter value did not reuse the buffer")
+	if e.Val.val.(*shortStr) != before {
+		t.Fatal("SET of a shorter value did not reuse the storage")
 	}
 	k.is("$2\r\nhi\r\n", "GET", "s")
 	k.is(":2\r\n", "STRLEN", "s")
@@ -27,15 +30,67 @@ func TestSetReusesStringBuffer(t *testing.T) {
 	k.is("+OK\r\n", "SET", "s", "12")
 	k.is("$3\r\nint\r\n", "OBJECT", "ENCODING", "s")
 	k.is(":13\r\n", "INCR", "s")
-	long := strings.Repeat("v", 100)
-	k.is("+OK\r\n", "SET", "s", long)
+
+	// Values past 44 bytes are "raw", short storage or not.
+	mid := strings.Repeat("v", 100)
+	k.is("+OK\r\n", "SET", "s", mid)
 	k.is("$3\r\nraw\r\n", "OBJECT", "ENCODING", "s")
+	k.is("$100\r\n"+mid+"\r\n", "GET", "s")
 	k.is("+OK\r\n", "SET", "s", "tiny")
-	if got := cap(e.Val.val.(*Str).B); got > 64 {
-		t.Fatalf("a 4-byte value kept a %d-byte buffer", got)
+	if v, ok := e.Val.val.(*shortStr); !ok || v.cap > 64 {
+		t.Fatalf("a 4-byte value is stored as %T %+v", e.Val.val, e.Val.val)
 	}
 	k.is("$4\r\ntiny\r\n", "GET", "s")
+
+	// Long values keep a Str whose buffer is reused.
+	long := strings.Repeat("w", 1000)
+	k.is("+OK\r\n", "SET", "s", long)
+	big := e.Val.val.(*Str)
+	k.is("+OK\r\n", "SET", "s", long[:900])
+	if e.Val.val.(*Str) != big {
+		t.Fatal("SET of a shorter long value did not reuse the buffer")
+	}
+	k.is(":900\r\n", "STRLEN", "s")
+	k.is("$3\r\nraw\r\n", "OBJECT", "ENCODING", "s")
+
 	k.is("+OK\r\n", "SET", "s", "v2", "EX", "100")
 	k.is("+OK\r\n", "SET", "s", "v3")
 	k.is(":-1\r\n", "TTL", "s")
+}
+
+// A short value edited in place becomes a raw Str holding the same bytes,
+// and its memory charge follows.
+func TestShortStringEdits(t *testing.T) {
+	k := newKT(t)
+	k.is("+OK\r\n", "SET", "s", "abc")
+	k.is(":6\r\n", "SETRANGE", "s", "3", "def")
+	k.is("$6\r\nabcdef\r\n", "GET", "s")
+	k.is("$3\r\nraw\r\n", "OBJECT", "ENCODING", "s")
+	k.is("+OK\r\n", "SET", "b", "\x00")
+	k.is(":0\r\n", "SETBIT", "b", "7", "1")
+	k.is("$1\r\n\x01\r\n", "GET", "b")
+	k.is("+OK\r\n", "SET", "n", "1.5")
+	k.is("$3\r\n2.5\r\n", "INCRBYFLOAT", "n", "1")
+	k.is("+OK\r\n", "SET", "n", "x")
+	k.is("-ERR value is not an integer or out of range\r\n", "INCR", "n")
+	k.is("+OK\r\n", "SET", "e", "")
+	k.is(":0\r\n", "STRLEN", "e")
+	k.is("$0\r\n\r\n", "GET", "e")
+	k.is(":1\r\n", "COPY", "s", "c")
+	k.is("+OK\r\n", "SET", "s", "zz")
+	k.is("$6\r\nabcdef\r\n", "GET", "c")
+	max := strings.Repeat("m", shortStrMax)
+	k.is("+OK\r\n", "SET", "m", max)
+	if _, ok := entryOf(k, "m").Val.val.(*shortStr); !ok {
+		t.Fatalf("a %d-byte value is not short", shortStrMax)
+	}
+	k.is("+OK\r\n", "SET", "m", max+"m")
+	if _, ok := entryOf(k, "m").Val.val.(*Str); !ok {
+		t.Fatalf("a %d-byte value is short", shortStrMax+1)
+	}
+	k.is("$255\r\n"+max+"m\r\n", "GET", "m")
+}
+
+func entryOf(k *kt, key string) *Entry {
+	return k.n.Default().DB(0).data.shards[shardOfString(key)].keys.Find(key)
 }

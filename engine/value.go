@@ -43,7 +43,7 @@ type Typed interface {
 // typeName returns TYPE's reply for a stored value.
 func typeName(v any) string {
 	switch v := v.(type) {
-	case int64, *Str:
+	case int64, *Str, *shortStr:
 		return TypeString
 	case Typed:
 		return v.TypeName()
@@ -61,6 +61,11 @@ func encodingName(v any) string {
 			return "raw"
 		}
 		return "embstr"
+	case *shortStr:
+		if v.n > 44 {
+			return "raw"
+		}
+		return "embstr"
 	case Typed:
 		return v.Encoding()
 	}
@@ -68,12 +73,39 @@ func encodingName(v any) string {
 }
 
 // newStringValue returns the stored form of a string written whole: an
-// int64 when Valkey would use the int encoding, else a *Str holding a copy.
+// int64 when Valkey would use the int encoding, else a *shortStr or (past
+// shortStrMax bytes) a *Str holding a copy.
 func newStringValue(b []byte) any {
 	if n, ok := parseStrictInt(b); ok {
 		return boxInt(n)
 	}
+	if len(b) <= shortStrMax {
+		return newShortStr(b)
+	}
 	return newStr(b)
+}
+
+// overwriteString returns the stored form of b written whole over the
+// value old: old itself, overwritten, when it is a string whose storage
+// fits b (so that replacing a cached value allocates nothing), else a new
+// value as newStringValue makes it.
+func overwriteString(old any, b []byte) any {
+	if n, ok := parseStrictInt(b); ok {
+		return boxInt(n)
+	}
+	switch v := old.(type) {
+	case *shortStr:
+		if v.overwrite(b) {
+			return v
+		}
+	case *Str:
+		if len(b) > shortStrMax && cap(v.B) >= len(b) && cap(v.B) <= max(64, 2*len(b)) {
+			v.B = append(v.B[:0], b...)
+			v.Raw = false
+			return v
+		}
+	}
+	return newStringValue(b)
 }
 
 // sharedInts holds the boxed values of the integers 0 to 9999, which Valkey
@@ -158,6 +190,8 @@ func parseStrictInt(b []byte) (int64, bool) {
 // into buf. ok is false when v is not a string.
 func stringBytes(v any, buf []byte) (b []byte, ok bool) {
 	switch v := v.(type) {
+	case *shortStr:
+		return v.bytes(), true
 	case *Str:
 		return v.B, true
 	case int64:

@@ -18,8 +18,6 @@ func AppendValue(dst []byte, v any, compress bool) ([]byte, error) {
 	switch v := v.(type) {
 	case int64:
 		return appendInt(append(dst, TypeString), v), nil
-	case *engine.Str:
-		return appendString(append(dst, TypeString), v.B, compress), nil
 	case *engine.List:
 		return appendList(dst, v, compress), nil
 	case *engine.Set:
@@ -30,6 +28,9 @@ func AppendValue(dst []byte, v any, compress bool) ([]byte, error) {
 		return appendHash(dst, v, compress), nil
 	case *engine.Stream:
 		return appendStream(dst, v, compress), nil
+	}
+	if b, ok := engine.StringValue(v); ok {
+		return appendString(append(dst, TypeString), b, compress), nil
 	}
 	return dst, errUnknownType
 }

@@ -310,17 +310,19 @@ func (d *dbData) sampleShard(s *shard, allKeys bool, want int, fn func(*Entry)) 
 	if n == 0 || !allKeys && s.volatile == 0 {
 		return 0
 	}
+	if allKeys {
+		return s.keys.Sample(want, fn)
+	}
+	// Keys with a TTL are at least a quarter of the keys here
+	// (sparseVolatile): a few rounds of samples find enough of them.
 	got := 0
-	for tries := want * 20; got < want && tries > 0; tries-- {
-		e := s.keys.Random()
-		if e == nil {
-			break
-		}
-		if !allKeys && e.Val.timer == nil {
-			continue
-		}
-		fn(e)
-		got++
+	for round := 0; round < 8 && got < want; round++ {
+		s.keys.Sample(want, func(e *Entry) {
+			if got < want && e.Val.timer != nil {
+				fn(e)
+				got++
+			}
+		})
 	}
 	return got
 }

@@ -333,6 +333,59 @@ func (d *Dict[V]) Random() *Node[V] {
 	return pick
 }
 
+// Sample calls fn for up to count elements taken from consecutive buckets
+// starting at a random one, as Valkey's dictGetSomeKeys does for eviction:
+// cheaper than count calls of Random (which visits about 20 elements for
+// each one it returns) but not uniformly distributed, and in a large
+// table an element may come twice. It visits at most 10*count buckets and
+// returns the number of elements passed to fn. fn must not add or remove
+// elements.
+func (d *Dict[V]) Sample(count int, fn func(*Node[V])) int {
+	if d.Len() == 0 || count <= 0 {
+		return 0
+	}
+	d.step()
+	// The walk goes over ht[0]'s indexes. While a rehash grows the table,
+	// ht[0]'s bucket i spreads over ht[1]'s buckets i, i+len(ht[0]) ...,
+	// visited with it; while it shrinks, ht[1]'s bucket i comes with
+	// ht[0]'s bucket i. Either way each index sees the elements of one
+	// bucket's worth of keys.
+	t0, t1 := &d.ht[0], &d.ht[1]
+	mask := t0.mask
+	i := rand.Uint64() & mask
+	got, empty := 0, 0
+	visit := func(b *Node[V]) bool {
+		found := b != nil
+		for n := b; n != nil && got < count; n = n.next {
+			fn(n)
+			got++
+		}
+		return found
+	}
+	// A table of fewer than 10*count buckets is walked once at most.
+	for steps := 0; steps < 10*count && uint64(steps) <= mask && got < count; steps++ {
+		found := false
+		if !d.rehashing() || i >= uint64(d.rehix) {
+			found = visit(t0.buckets[i])
+		}
+		if d.rehashing() {
+			for j := i; j <= t1.mask && got < count; j += mask + 1 {
+				found = visit(t1.buckets[j]) || found
+			}
+		}
+		// A run of empty buckets (a sparse table after deletions) moves
+		// the walk to another random place, as Valkey's does.
+		if empty++; found {
+			empty = 0
+		} else if empty >= 5 && empty > count && mask >= uint64(10*count) {
+			i, empty = rand.Uint64()&mask, 0
+			continue
+		}
+		i = (i + 1) & mask
+	}
+	return got
+}
+
 // Each calls fn for every element until fn returns false. fn must not add
 // or remove elements.
 func (d *Dict[V]) Each(fn func(*Node[V]) bool) {

@@ -281,3 +281,38 @@ func BenchmarkDictFind(b *testing.B) {
 		d.Find(keys[i&(len(keys)-1)])
 	}
 }
+
+func TestSample(t *testing.T) {
+	d := New[int]()
+	if d.Sample(5, func(*Node[int]) { t.Fatal("sampled an empty dict") }) != 0 {
+		t.Fatal("empty dict")
+	}
+	for i := 0; i < 3; i++ {
+		d.Add(strconv.Itoa(i), i)
+	}
+	seen := map[string]bool{}
+	if got := d.Sample(5, func(n *Node[int]) { seen[n.Key] = true }); got != 3 || len(seen) != 3 {
+		t.Fatalf("3 keys: sampled %d, %d distinct", got, len(seen))
+	}
+	for i := 3; i < 5000; i++ {
+		d.Add(strconv.Itoa(i), i)
+	}
+	// Also while rehashing (the adds below leave one in progress at
+	// times): every sample is present, and samples spread over the keys.
+	seen = map[string]bool{}
+	for round := 0; round < 200; round++ {
+		got := d.Sample(5, func(n *Node[int]) {
+			if d.Find(n.Key) != n {
+				t.Fatalf("sampled %q, not in the dict", n.Key)
+			}
+			seen[n.Key] = true
+		})
+		if got != 5 {
+			t.Fatalf("sampled %d", got)
+		}
+		d.Add("r"+strconv.Itoa(round), round)
+	}
+	if len(seen) < 500 {
+		t.Fatalf("200 samples of 5 found %d distinct keys", len(seen))
+	}
+}

@@ -9,6 +9,8 @@ package engine
 // "keymiss"); the command itself calls Notify and Modified for its own
 // changes (a write, a deletion), where Valkey's command does.
 
+import "github.com/flect-kv/flect/engine/dict"
+
 // Lookup returns the live entry for key for a read: it counts a keyspace
 // hit or miss and touches the key's access time unless the client asked
 // for NO-TOUCH.
@@ -97,7 +99,7 @@ func (db *DB) set(k string, val any, keepTTL bool, now int64) *Entry {
 	s.preserve(e) // for a snapshot, in case the command did not declare k
 	db.data.untrackStored(e)
 	old := acctOf(e.Val.val)
-	e.Val.val = val
+	e.Val.val = detachValue(val)
 	db.data.revalued(s, e, old)
 	db.data.trackStored(e)
 	db.overwritten(s, e, keepTTL, now)
@@ -110,7 +112,7 @@ func (db *DB) set(k string, val any, keepTTL bool, now int64) *Entry {
 func (db *DB) setString(k string, b []byte, keepTTL bool, now int64) *Entry {
 	s, e := db.findLive(k, now)
 	if e == nil {
-		return db.add(s, k, newStringValue(b), now)
+		return db.addString(s, k, b, now)
 	}
 	s.preserve(e) // for a snapshot, in case the command did not declare k
 	db.data.untrackStored(e)
@@ -137,13 +139,33 @@ func (db *DB) findLive(k string, now int64) (*shard, *Entry) {
 
 // add stores a new key in shard s.
 func (db *DB) add(s *shard, k string, val any, now int64) *Entry {
-	e := s.keys.Add(k, item{val: val, lru: db.ns.initLRU(now)})
+	return db.added(s, s.keys.Add(k, item{val: detachValue(val), lru: db.ns.initLRU(now)}))
+}
+
+// addString is add for the string b written whole: a short value that
+// fits beside a short key lives in the key's dict node (shortStr).
+func (db *DB) addString(s *shard, k string, b []byte, now int64) *Entry {
+	need := int(shortStrHeader) + len(b)
+	if len(k)+need > dict.MaxInline || len(b) > shortStrMax {
+		return db.add(s, k, newStringValue(b), now)
+	}
+	if n, ok := parseStrictInt(b); ok {
+		return db.add(s, k, boxInt(n), now)
+	}
+	e, tail := s.keys.AddTail(k, item{lru: db.ns.initLRU(now)}, need)
+	cost := dictNodeMem(keyNodeSize, len(k)+len(tail)) - keyMem(len(k))
+	e.Val.val = newInlineShortStr(tail, b, cost)
+	return db.added(s, e)
+}
+
+// added does the bookkeeping of add for e, just inserted into s.
+func (db *DB) added(s *shard, e *Entry) *Entry {
 	s.born(e)
 	db.data.stored(s, e)
 	db.data.trackStored(e)
 	db.ns.Stats.Dirty.Add(1)
 	db.notify(NotifyNew, "new", e.Key)
-	db.ns.blocking.signal(db.index, k)
+	db.ns.blocking.signal(db.index, e.Key)
 	return e
 }
 

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -88,9 +89,51 @@ func TestShortStringEdits(t *testing.T) {
 	if _, ok := entryOf(k, "m").Val.val.(*Str); !ok {
 		t.Fatalf("a %d-byte value is short", shortStrMax+1)
 	}
-	k.is("$255\r\n"+max+"m\r\n", "GET", "m")
+	k.is(fmt.Sprintf("$%d\r\n%sm\r\n", shortStrMax+1, max), "GET", "m")
 }
 
 func entryOf(k *kt, key string) *Entry {
 	return k.n.Default().DB(0).data.shards[shardOfString(key)].keys.Find(key)
+}
+
+// A short value written whole to a new short key lives in the key's node;
+// it is copied out when the value moves to another key, so that no stored
+// value points into a deleted node.
+func TestInlineShortString(t *testing.T) {
+	k := newKT(t)
+	inline := func(key string) bool {
+		s, ok := entryOf(k, key).Val.val.(*shortStr)
+		return ok && s.inl != 0
+	}
+	k.is("+OK\r\n", "SET", "a", "val")
+	if !inline("a") {
+		t.Fatal("a short value on a new short key is not in its node")
+	}
+	k.is("+OK\r\n", "SET", "a", "v2")
+	if !inline("a") {
+		t.Fatal("a fitting overwrite left the node")
+	}
+	k.is("$2\r\nv2\r\n", "GET", "a")
+	k.is("+OK\r\n", "RENAME", "a", "b")
+	if inline("b") {
+		t.Fatal("RENAME kept a value living in the old key's node")
+	}
+	k.is("$2\r\nv2\r\n", "GET", "b")
+	k.is("+OK\r\n", "MSET", "c", "x", "d", strings.Repeat("y", 61))
+	if !inline("c") || inline("d") {
+		t.Fatalf("MSET: c inline %v, d (too long to fit) inline %v", inline("c"), inline("d"))
+	}
+	k.is(":1\r\n", "MOVE", "c", "1")
+	k.cl.DB = 1
+	k.is("$1\r\nx\r\n", "GET", "c")
+	if s, ok := k.n.Default().DB(1).find("c", 0).Val.val.(*shortStr); !ok || s.inl != 0 {
+		t.Fatal("MOVE kept a value living in the old key's node")
+	}
+	k.cl.DB = 0
+	k.is("+OK\r\n", "SET", "e", "hello")
+	k.is(":11\r\n", "APPEND", "e", " world")
+	k.is("$11\r\nhello world\r\n", "GET", "e")
+	k.is("+OK\r\n", "SET", "e", "hi")
+	k.is("$2\r\nhi\r\n", "GET", "e")
+	k.is("$6\r\nembstr\r\n", "OBJECT", "ENCODING", "e")
 }

@@ -108,6 +108,16 @@ func (d *Dict[V]) Add(key string, val V) *Node[V] {
 	return n
 }
 
+// AddTail is Add for a short key with room for extra more bytes in the
+// node's own allocation (len(key)+extra <= MaxInline), which it returns:
+// the caller may keep data there that lives and dies with the node. The
+// tail is at least extra bytes long, and zeroed.
+func (d *Dict[V]) AddTail(key string, val V, extra int) (*Node[V], []byte) {
+	n, tail := newTail(key, val, extra)
+	d.insert(n)
+	return n, tail
+}
+
 func (d *Dict[V]) insert(n *Node[V]) {
 	d.step()
 	d.growIfNeeded()

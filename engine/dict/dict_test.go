@@ -3,6 +3,7 @@ package dict
 import (
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -314,5 +315,26 @@ func TestSample(t *testing.T) {
 	}
 	if len(seen) < 500 {
 		t.Fatalf("200 samples of 5 found %d distinct keys", len(seen))
+	}
+}
+
+func TestAddTail(t *testing.T) {
+	d := New[int]()
+	for _, c := range []struct{ key, extra, want int }{{0, 3, 16}, {10, 6, 6}, {10, 7, 22}, {16, 16, 16}, {1, 63, 63}, {40, 24, 24}} {
+		key := strings.Repeat("k", c.key) + strconv.Itoa(c.extra)
+		key = key[len(key)-c.key:]
+		n, tail := d.AddTail(key, c.key, c.extra)
+		if len(tail) != c.want {
+			t.Errorf("key %d + %d: tail %d, want %d", c.key, c.extra, len(tail), c.want)
+		}
+		for i := range tail {
+			if tail[i] != 0 {
+				t.Fatalf("tail not zeroed")
+			}
+			tail[i] = 0xff
+		}
+		if n.Key != key || d.Find(key) != n {
+			t.Fatalf("key %q became %q after writing the tail", key, n.Key)
+		}
 	}
 }

@@ -24,6 +24,31 @@ func newInline[V any, A any](key string, val V) *Node[V] {
 	return &w.n
 }
 
+// MaxInline is the most bytes a node stores in its own allocation: its key
+// and any tail the caller asks for (AddTail).
+const MaxInline = 64
+
+// newTail returns a node holding a copy of key followed by at least extra
+// bytes of tail, which it returns: all the room left in the allocation's
+// array after the key. len(key)+extra must be at most MaxInline.
+func newTail[V any](key string, val V, extra int) (*Node[V], []byte) {
+	var n *Node[V]
+	switch need := len(key) + extra; {
+	case need <= 16:
+		n = newInline[V, [16]byte](key, val)
+	case need <= 32:
+		n = newInline[V, [32]byte](key, val)
+	case need <= 48:
+		n = newInline[V, [48]byte](key, val)
+	default:
+		n = newInline[V, [64]byte](key, val)
+	}
+	// The key's bytes start the array; the tail is the rest of it.
+	room := (len(key) + extra + 15) &^ 15
+	base := unsafe.Pointer(unsafe.Add(unsafe.Pointer(n), unsafe.Sizeof(*n)))
+	return n, unsafe.Slice((*byte)(unsafe.Add(base, len(key))), room-len(key))
+}
+
 // newNode returns a node holding a copy of key, which may alias memory the
 // caller reuses.
 func newNode[V any](key string, val V) *Node[V] {

@@ -128,7 +128,7 @@ func (db *DB) setString(k string, b []byte, keepTTL bool, now int64) *Entry {
 func (db *DB) findLive(k string, now int64) (*shard, *Entry) {
 	s := db.shardFor(k)
 	e := s.keys.Find(k)
-	if e != nil && e.Val.expire != 0 && e.Val.expire < now {
+	if e != nil && expiredAt(e, now) {
 		db.removeEntry(s, e)
 		db.ns.Stats.ExpiredKeys.Add(1)
 		db.expiredKey(k)
@@ -177,7 +177,7 @@ func (db *DB) overwritten(s *shard, e *Entry, keepTTL bool, now int64) {
 	if !db.ns.usesLFU() {
 		e.Val.lru = lruClock(now)
 	}
-	if !keepTTL && e.Val.expire != 0 {
+	if !keepTTL && expireOf(e) != 0 {
 		db.setExpire(s, e, 0)
 	}
 	db.ns.Stats.Dirty.Add(1)

@@ -282,7 +282,7 @@ func (ns *Namespace) samplePool(i int, pol *policyState, allKeys bool, samples i
 		case flags&policyLFU != 0:
 			return 255 - uint64(ns.node.lfuCounter(e.Val.lru, now))
 		}
-		return math.MaxUint64 - uint64(e.Val.expire) // volatile-ttl
+		return math.MaxUint64 - uint64(expireOf(e)) // volatile-ttl
 	}
 	offer := func(e *Entry) { ns.mem.ev.offer(i, e.Key, score(e)) }
 	if !allKeys && d.sparseVolatile() {

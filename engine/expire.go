@@ -91,7 +91,7 @@ func (c *Ctx) expireGeneric(base int64, seconds bool) {
 		return
 	}
 	if flags != 0 {
-		cur := e.Val.expire // 0: no TTL, which counts as infinite
+		cur := expireOf(e) // 0: no TTL, which counts as infinite
 		switch {
 		case flags&expireNX != 0 && cur != 0,
 			flags&expireXX != 0 && cur == 0,
@@ -130,7 +130,7 @@ func (c *Ctx) ttlGeneric(ms, abs bool) {
 		c.R.Int(-2)
 		return
 	}
-	exp := e.Val.expire
+	exp := expireOf(e)
 	if exp == 0 {
 		c.R.Int(-1)
 		return
@@ -151,7 +151,7 @@ func (c *Ctx) ttlGeneric(ms, abs bool) {
 
 func cmdPersist(c *Ctx) {
 	e := c.LookupWrite(c.Args[1])
-	if e == nil || e.Val.expire == 0 {
+	if e == nil || expireOf(e) == 0 {
 		c.R.Int(0)
 		return
 	}

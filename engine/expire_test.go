@@ -222,3 +222,16 @@ func TestExpiryBoundary(t *testing.T) {
 	k.is(intReply(0), "DBSIZE")
 	checkTimers(t, ns)
 }
+
+// The deadlines next to the int64 limit keep their exact value (the
+// wheel's timer fires a millisecond after the deadline, saturated).
+func TestExpireNearInt64Max(t *testing.T) {
+	k := newKT(t)
+	for _, at := range []string{"9223372036854775807", "9223372036854775806", "9223372036854775805"} {
+		k.is(okReply(), "SET", "k", "v")
+		k.is(intReply(1), "PEXPIREAT", "k", at)
+		k.is(":"+at+"\r\n", "PEXPIRETIME", "k")
+		k.is(intReply(1), "PERSIST", "k")
+		k.is(intReply(-1), "PEXPIRETIME", "k")
+	}
+}

@@ -91,7 +91,10 @@ func (c *Ctx) dbArg(b []byte) (*DB, bool) {
 }
 
 // expiredAt reports whether e's deadline has passed at now.
-func expiredAt(e *Entry, now int64) bool { return e.Val.expire != 0 && e.Val.expire < now }
+func expiredAt(e *Entry, now int64) bool {
+	t := e.Val.timer
+	return t != nil && t.expireAt() < now
+}
 
 // cmdDel is DEL and UNLINK: memory is reclaimed by the collector either way.
 func cmdDel(c *Ctx) {
@@ -172,7 +175,7 @@ func (c *Ctx) rename(nx bool) {
 		}
 		db.removeEntry(db.shardFor(d.Key), d)
 	}
-	val, exp := e.Val.val, e.Val.expire
+	val, exp := e.Val.val, expireOf(e)
 	db.removeEntry(db.shardFor(e.Key), e)
 	ne := db.set(bstr(dst), val, false, c.nowMs)
 	if exp != 0 {
@@ -206,7 +209,7 @@ func cmdMove(c *Ctx) {
 		c.R.Int(0)
 		return
 	}
-	val, exp := e.Val.val, e.Val.expire
+	val, exp := e.Val.val, expireOf(e)
 	ne := dst.set(bstr(key), val, false, c.nowMs)
 	if exp != 0 {
 		dst.setExpire(dst.shardFor(ne.Key), ne, exp)
@@ -259,7 +262,7 @@ func cmdCopy(c *Ctx) {
 		c.Error(ErrUnknownTypeObj)
 		return
 	}
-	exp := e.Val.expire
+	exp := expireOf(e)
 	if old != nil {
 		dst.removeEntry(dst.shardFor(old.Key), old)
 	}

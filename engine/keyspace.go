@@ -17,11 +17,22 @@ type shardMask uint64
 
 // item is what the keyspace stores under a key.
 type item struct {
-	val    any   // int64, *Str, or a collection type
-	expire int64 // unix ms; 0 when the key has no TTL
-	timer  *timer
-	lru    uint32 // LRU clock or LFU counter, for OBJECT and eviction
-	snap   uint32 // the snapshot epoch in which the key was saved (snapshot.go)
+	val any // int64, *shortStr, *Str, or a collection type
+	// timer is the key's registration in the expiry wheel, which holds
+	// its deadline (expireOf); nil when the key has no TTL. Keeping the
+	// deadline out of the item leaves a keyspace node 8 bytes of its
+	// size class for the key and a short value (dict.AddTail).
+	timer *timer
+	lru   uint32 // LRU clock or LFU counter, for OBJECT and eviction
+	snap  uint32 // the snapshot epoch in which the key was saved (snapshot.go)
+}
+
+// expireOf returns e's deadline in unix ms, 0 when it has no TTL.
+func expireOf(e *Entry) int64 {
+	if t := e.Val.timer; t != nil {
+		return t.expireAt()
+	}
+	return 0
 }
 
 // Entry is a key and its item, as stored in a shard's dict.
@@ -284,7 +295,7 @@ func (db *DB) find(key string, now int64) *Entry {
 	}
 	// As Valkey's keyIsExpired: a key is gone once now is past its
 	// deadline, and still there during the deadline's millisecond.
-	if e.Val.expire != 0 && e.Val.expire < now {
+	if expiredAt(e, now) {
 		if db.ns.expiryPaused(now) {
 			return nil // expired, but deleting waits for the pause's end
 		}
@@ -312,13 +323,14 @@ func (d *dbData) removeEntry(s *shard, e *Entry) {
 
 // dropTimer unlinks e's timer and forgets its deadline; e has a timer.
 func (d *dbData) dropTimer(s *shard, e *Entry) {
+	t := e.Val.timer
 	d.wheelMu.Lock()
-	d.wheel.remove(e.Val.timer)
+	d.wheel.remove(t)
 	d.wheelMu.Unlock()
 	e.Val.timer = nil
 	d.timerCharge(s, -1)
 	s.volatile--
-	s.deadlines = s.deadlines.sub(e.Val.expire)
+	s.deadlines = s.deadlines.sub(t.expireAt())
 	if s.volatile == 0 {
 		s.deadlines = int128{}
 	}
@@ -331,7 +343,6 @@ func (db *DB) setExpire(s *shard, e *Entry, at int64) {
 		if e.Val.timer != nil {
 			d.dropTimer(s, e)
 		}
-		e.Val.expire = 0
 		return
 	}
 	d.wheelMu.Lock()
@@ -347,15 +358,11 @@ func (db *DB) setExpire(s *shard, e *Entry, at int64) {
 		s.volatile++
 	} else {
 		d.wheel.remove(t)
-		s.deadlines = s.deadlines.sub(e.Val.expire)
+		s.deadlines = s.deadlines.sub(t.expireAt())
 	}
-	t.deadline = at // the key expires once now > at: the wheel fires at+1
-	if at < math.MaxInt64 {
-		t.deadline = at + 1
-	}
+	t.setExpireAt(at)
 	d.wheel.add(t)
 	d.wheelMu.Unlock()
-	e.Val.expire = at
 	s.deadlines = s.deadlines.add64(at)
 }
 
@@ -421,7 +428,7 @@ func (ns *Namespace) expireBatch(i int, now int64, buf []*timer) (due, deleted i
 		s.mu.Lock()
 		// The key may have been deleted, re-created or given a new TTL
 		// since its timer came due.
-		if e := s.keys.Find(t.key); e != nil && e.Val.timer == t && e.Val.expire < now {
+		if e := s.keys.Find(t.key); e != nil && e.Val.timer == t && t.expireAt() < now {
 			d.removeEntry(s, e)
 			deleted++
 			db.expiredKey(t.key)

@@ -82,23 +82,23 @@ func checkTimers(t testing.TB, ns *Namespace) {
 			s.keys.Each(func(e *Entry) bool {
 				tm := e.Val.timer
 				switch {
-				case e.Val.expire == 0 && tm != nil:
+				case expireOf(e) == 0 && tm != nil:
 					t.Fatalf("db %d: %q has a timer but no TTL", db.index, e.Key)
-				case e.Val.expire != 0 && tm == nil:
+				case expireOf(e) != 0 && tm == nil:
 					t.Fatalf("db %d: %q has a TTL but no timer", db.index, e.Key)
 				case tm != nil:
 					// The key goes once now > expire: its timer is due at
 					// expire+1 (at expire for the largest deadline).
-					due := e.Val.expire
+					due := expireOf(e)
 					if due < math.MaxInt64 {
 						due++
 					}
 					if tm.level < 0 || tm.deadline != due || tm.key != e.Key {
-						t.Fatalf("db %d: %q timer %+v, expire %d", db.index, e.Key, *tm, e.Val.expire)
+						t.Fatalf("db %d: %q timer %+v, expire %d", db.index, e.Key, *tm, expireOf(e))
 					}
 					timers[tm] = true
 					n++
-					sum = sum.add64(e.Val.expire)
+					sum = sum.add64(expireOf(e))
 				}
 				return true
 			})

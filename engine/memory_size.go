@@ -111,14 +111,16 @@ var (
 )
 
 // dictNodeMem is the cost of a dict node of nodeSize bytes holding a
-// key of klen bytes: dict.newNode stores keys of up to 64 bytes in the
-// node's own allocation, in arrays of 16, 32, 48 or 64 bytes.
+// key of klen bytes: dict.newNode stores keys of up to dict.MaxInline
+// bytes in the node's own allocation, in the room its size class leaves.
 func dictNodeMem(nodeSize int64, klen int) int64 {
 	switch {
 	case klen == 0:
 		return scanMem(nodeSize)
-	case klen <= 64:
-		return scanMem(nodeSize + int64(klen+15)&^15)
+	case klen <= dict.MaxInline:
+		// The node's size class, whose room after the node holds the
+		// key (dict.newRoom).
+		return scanMem(nodeSize + int64(klen))
 	}
 	return scanMem(nodeSize) + strMem(klen)
 }

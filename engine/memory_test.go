@@ -104,8 +104,10 @@ func TestSizeClasses(t *testing.T) {
 			t.Errorf("scanMem(%d) = %d, want %d", tc.in, got, tc.want)
 		}
 	}
-	if keyMem(10) != 80 || keyMem(17) != 96 || keyMem(100) != 64+112 {
-		t.Errorf("keyMem 10/17/100 = %d/%d/%d", keyMem(10), keyMem(17), keyMem(100))
+	// A 56-byte node: keys of 8, 24, 40 bytes fill its 64, 80, 96-byte
+	// size classes.
+	if keyNodeSize != 56 || keyMem(8) != 64 || keyMem(24) != 80 || keyMem(25) != 96 || keyMem(100) != 64+112 {
+		t.Errorf("keyNodeSize %d, keyMem 8/24/25/100 = %d/%d/%d/%d", keyNodeSize, keyMem(8), keyMem(24), keyMem(25), keyMem(100))
 	}
 	if bucketsMem(4) != 32 || bucketsMem(4+8) != 32+64 || bucketsMem(1024) != 9472 {
 		t.Errorf("bucketsMem = %d %d %d", bucketsMem(4), bucketsMem(12), bucketsMem(1024))

@@ -273,14 +273,14 @@ func (ds *dbSnap) emit(e *Entry) { ds.emitWith(e, ds.s.emit) }
 // emitWith is emit through the given function.
 func (ds *dbSnap) emitWith(e *Entry, emit SnapshotEmit) {
 	e.Val.snap = ds.s.epoch
-	if e.Val.expire != 0 && e.Val.expire < ds.s.ms {
+	if expiredAt(e, ds.s.ms) {
 		return // already dead at the snapshot's time
 	}
 	if ds.s.failure() != nil {
 		return
 	}
 	r := recordPool.Get().(*SnapshotRecord)
-	*r = SnapshotRecord{NS: ds.ns.name, DB: ds.db, Key: e.Key, Value: e.Val.val, Expire: e.Val.expire}
+	*r = SnapshotRecord{NS: ds.ns.name, DB: ds.db, Key: e.Key, Value: e.Val.val, Expire: expireOf(e)}
 	err := emit(r)
 	*r = SnapshotRecord{}
 	recordPool.Put(r)

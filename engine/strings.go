@@ -282,7 +282,7 @@ func cmdGetEx(c *Ctx) {
 		c.Modified(key)
 		c.Notify(NotifyGeneric, "expire", key)
 		c.Dirty(1)
-	case f&strPersist != 0 && e.Val.expire != 0:
+	case f&strPersist != 0 && expireOf(e) != 0:
 		c.SetExpire(e, 0)
 		c.Modified(key)
 		c.Notify(NotifyGeneric, "persist", key)

@@ -69,10 +69,10 @@ func (st *strTester) ttl(key string) int64 {
 	switch {
 	case e == nil:
 		return -2
-	case e.Val.expire == 0:
+	case expireOf(e) == 0:
 		return -1
 	}
-	return e.Val.expire - now
+	return expireOf(e) - now
 }
 
 // del removes key directly from DB 0.

@@ -61,7 +61,7 @@ func (c *Ctx) Watch(ws *WatchSet, key []byte) {
 		}
 	}
 	e := &watchEntry{ws: ws, key: bk}
-	if it := c.DB.shardFor(bk.key).keys.Find(bk.key); it != nil && it.Val.expire != 0 && it.Val.expire < c.nowMs {
+	if it := c.DB.shardFor(bk.key).keys.Find(bk.key); it != nil && expiredAt(it, c.nowMs) {
 		e.expired = true
 	}
 	if t.keys == nil {
@@ -176,7 +176,7 @@ func (db *DB) touchAllWatched(with *dbData, now int64) {
 		if !inEmptied && repl == nil {
 			continue
 		}
-		replExpired := repl != nil && repl.Val.expire != 0 && repl.Val.expire < now
+		replExpired := repl != nil && expiredAt(repl, now)
 		for _, e := range list {
 			if e.expired {
 				if repl == nil {
@@ -210,7 +210,7 @@ func (ws *WatchSet) watchExpired(now int64) bool {
 			continue
 		}
 		db := ws.ns.dbs[e.key.db]
-		if it := db.shardFor(e.key.key).keys.Find(e.key.key); it != nil && it.Val.expire != 0 && it.Val.expire < now {
+		if it := db.shardFor(e.key.key).keys.Find(e.key.key); it != nil && expiredAt(it, now) {
 			return true
 		}
 	}

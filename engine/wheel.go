@@ -1,5 +1,7 @@
 package engine
 
+import "math"
+
 // A hierarchical timing wheel drives active expiry. Each volatile key owns a
 // timer linked into one slot; advancing the wheel costs at most one slot
 // visit per elapsed millisecond, skips stretches where the lower levels are
@@ -21,7 +23,29 @@ type timer struct {
 	deadline   int64 // unix ms
 	level      int8  // -1 when not linked
 	slot       uint8
-	key        string
+	// maxAt is set for a key whose deadline is math.MaxInt64
+	// (setExpireAt).
+	maxAt bool
+	key   string
+}
+
+// setExpireAt sets the deadline of a key's timer for the key's deadline
+// at (unix ms): a key lives through at's millisecond and expires once now
+// is past it, so the timer fires at at+1.
+func (t *timer) setExpireAt(at int64) {
+	t.maxAt = at == math.MaxInt64
+	t.deadline = at
+	if !t.maxAt {
+		t.deadline = at + 1
+	}
+}
+
+// expireAt returns the key deadline setExpireAt was given.
+func (t *timer) expireAt() int64 {
+	if t.maxAt {
+		return math.MaxInt64
+	}
+	return t.deadline - 1
 }
 
 type timerList struct{ head *timer }

@@ -6,9 +6,10 @@
 # that both see the same machine noise. Both servers are stopped on exit.
 #
 # Environment:
-#   BENCH_TESTS    redis-benchmark tests (default set,get,incr,mset,pfadd; collection rows such as
-#                  lpush,rpop,sadd,spop,hset,zadd,zpopmin work too: lrange_* need a smaller BENCH_N16;
-#                  pfadd is a custom command, PFADD hll __rand_int__; xadd is XADD s * f v)
+#   BENCH_TESTS    redis-benchmark tests (default: the string rows set,get,incr,mset,pfadd and the
+#                  collection rows lpush,rpop,lrange_100,lrange_600,sadd,spop,hset,zadd,zpopmin;
+#                  lrange_100 runs a quarter and lrange_600 a sixteenth of the requests of the
+#                  others; pfadd is a custom command, PFADD hll __rand_int__; xadd is XADD s * f v)
 #   BENCH_CLIENTS  parallel connections (default 50)
 #   BENCH_N1       requests per run without pipelining (default 100000)
 #   BENCH_N16      requests per run with -P 16 (default 1000000)
@@ -21,7 +22,7 @@ cd "$(dirname "$0")/.."
 NAME=bench
 . scripts/lib.sh
 
-TESTS=${BENCH_TESTS:-set,get,incr,mset,pfadd}
+TESTS=${BENCH_TESTS:-set,get,incr,mset,pfadd,lpush,rpop,lrange_100,lrange_600,sadd,spop,hset,zadd,zpopmin}
 CLIENTS=${BENCH_CLIENTS:-50}
 N1=${BENCH_N1:-100000}
 N16=${BENCH_N16:-1000000}
@@ -115,13 +116,19 @@ for P in 1 16; do
 	n=$N1
 	[ "$P" = 16 ] && n=$N16
 	for t in "${tests[@]}"; do
+		# LRANGE replies are long: fewer requests keep its runs short.
+		tn=$n
+		case $t in
+		lrange_100) tn=$((n / 4)) ;;
+		lrange_300 | lrange_500 | lrange_600) tn=$((n / 16)) ;;
+		esac
 		# ROUNDS alternating runs per server; the run with the median
 		# throughput stands for each (its latencies are printed).
 		fs=()
 		rs=()
 		for _ in $(seq 1 "$ROUNDS"); do
-			fs+=("$(run "$FPORT" "$t" "$P" "$n")")
-			rs+=("$(run "$RPORT" "$t" "$P" "$n")")
+			fs+=("$(run "$FPORT" "$t" "$P" "$tn")")
+			rs+=("$(run "$RPORT" "$t" "$P" "$tn")")
 		done
 		f=$(median_run "${fs[@]}")
 		r=$(median_run "${rs[@]}")

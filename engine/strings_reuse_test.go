@@ -77,6 +77,14 @@ func TestShortStringEdits(t *testing.T) {
 	k.is("+OK\r\n", "SET", "e", "")
 	k.is(":0\r\n", "STRLEN", "e")
 	k.is("$0\r\n\r\n", "GET", "e")
+	// An empty value ending its node's allocation (a 56-byte node, a
+	// 5-byte key and the 3-byte header fill the 64-byte class): no
+	// pointer past the object (checkptr, under -race).
+	k.is("+OK\r\n", "SET", "abcde", "")
+	k.is("$0\r\n\r\n", "GET", "abcde")
+	k.is("+OK\r\n", "SET", "abcde", "")
+	k.is(":1\r\n", "APPEND", "abcde", "x")
+	k.is("$1\r\nx\r\n", "GET", "abcde")
 	k.is(":1\r\n", "COPY", "s", "c")
 	k.is("+OK\r\n", "SET", "s", "zz")
 	k.is("$6\r\nabcdef\r\n", "GET", "c")

@@ -64,9 +64,22 @@ func detachValue(v any) any {
 	return v
 }
 
+// data returns the value's storage, aliasing the object: its capacity
+// bytes after the header. An empty one may end the object, so no pointer
+// past it is made.
+func (s *shortStr) data() []byte {
+	if s.cap == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(s), shortStrHeader)), s.cap)
+}
+
 // bytes returns the value's bytes, aliasing the object.
 func (s *shortStr) bytes() []byte {
-	return unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(s), shortStrHeader)), s.n)
+	if s.n == 0 {
+		return []byte{}
+	}
+	return s.data()[:s.n]
 }
 
 // overwrite replaces the value with b when it fits the capacity without
@@ -76,7 +89,7 @@ func (s *shortStr) overwrite(b []byte) bool {
 	if len(b) > int(s.cap) || int(s.cap) > max(64, 2*len(b)) {
 		return false
 	}
-	s.n = uint8(copy(unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(s), shortStrHeader)), s.cap), b))
+	s.n = uint8(copy(s.data(), b))
 	return true
 }
 

@@ -180,29 +180,25 @@ func NewZSetFor(n *Node, size, maxLen int) *ZSet { return newZSetFor(n, size, ma
 // caller chose with NewZSetFor: false if the member is already there or
 // the score is NaN.
 func (z *ZSet) Load(member []byte, score float64) bool {
-	if math.IsNaN(score) || z.dict.Find(bstr(member)) != nil {
+	if _, dup := z.Score(bstr(member)); dup || math.IsNaN(score) {
 		return false
 	}
-	z.insert(string(member), score)
+	z.insert(bstr(member), score) // copied
 	return true
 }
 
 // IsListpack reports whether the set has the listpack encoding.
-func (z *ZSet) IsListpack() bool { return z.listpack }
+func (z *ZSet) IsListpack() bool { return z.sk == nil }
 
 // Each calls fn for every member in ascending (score, member) order, or
 // descending when reverse, until fn returns false.
 func (z *ZSet) Each(reverse bool, fn func(member string, score float64) bool) {
+	it := z.first()
 	if reverse {
-		for x := z.zsl.last(); x != nil; x = x.prev() {
-			if !fn(x.member, x.score) {
-				return
-			}
-		}
-		return
+		it = z.last()
 	}
-	for x := z.zsl.first(); x != nil; x = x.next() {
-		if !fn(x.member, x.score) {
+	for ; it.ok; it.step(reverse) {
+		if !fn(it.member, it.score) {
 			return
 		}
 	}

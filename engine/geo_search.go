@@ -326,7 +326,7 @@ func geoMembersOfCell(z *ZSet, h geoBits, s *geoShape, points []geoPoint, limit 
 	h.bits++
 	hi := geohashAlign52Bits(h)
 	r := scoreRange{min: float64(lo), max: float64(hi), maxex: true}
-	for x := z.zsl.firstInScore(&r); x != nil && r.lteMax(x.score); x = x.next() {
+	for x := z.firstInScore(&r); x.valid() && r.lteMax(x.score); x.next() {
 		visited++
 		var xy [2]float64
 		xy[0], xy[1] = geoDecodeScore(x.score)

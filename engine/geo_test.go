@@ -117,7 +117,7 @@ func TestGeoSearchBound(t *testing.T) {
 	}
 	slices.Sort(scores) // inserting in order is several times faster
 	z := NewZSet()
-	z.listpack = false
+	z.toSkiplist()
 	for i, s := range scores {
 		z.insert("m"+strconv.Itoa(i), s)
 	}
@@ -135,7 +135,7 @@ func TestGeoSearchBound(t *testing.T) {
 		area := geohashAreasByShape(&s)
 		got, visited := geoMembersOfAllNeighbors(z, &area, &s, 0)
 		var want []string
-		for x := z.zsl.first(); x != nil; x = x.next() {
+		for x := z.sk.zsl.first(); x != nil; x = x.next() {
 			var xy [2]float64
 			xy[0], xy[1] = geoDecodeScore(x.score)
 			// No great circle is shorter than the difference in latitude.

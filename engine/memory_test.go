@@ -372,6 +372,17 @@ var memHeapWorkloads = []struct {
 			k.do("XADD", "x", "*", "temp", strconv.Itoa(i%100), "sensor", "s"+strconv.Itoa(i%7))
 		}
 	}},
+	{"small-zsets", func(k *kt, n int) {
+		// Listpack sorted sets of 8 members added one at a time, integer
+		// and fractional scores.
+		for i := 0; i < n; i++ {
+			score := strconv.Itoa(i % 1000)
+			if i%3 == 0 {
+				score += ".25"
+			}
+			k.do("ZADD", "zs:"+strconv.Itoa(i/8), score, "member:"+strconv.Itoa(i))
+		}
+	}},
 	{"small-hashes", func(k *kt, n int) {
 		for i := 0; i < n/10; i++ {
 			args := []string{"HSET", "user:" + strconv.Itoa(i)}

@@ -172,7 +172,7 @@ func (c *Ctx) sortGeneric(readonly bool) {
 		}
 	case *ZSet:
 		n = v.Len()
-		v.listpack = false // Valkey converts the set to a skiplist here
+		c.zsetToSkiplist(c.Args[1], v) // Valkey converts the set to a skiplist here
 	default:
 		c.Error(ErrWrongType)
 		return
@@ -231,26 +231,20 @@ func (c *Ctx) sortGeneric(readonly bool) {
 			if end >= start {
 				k := int(end - start + 1)
 				vec = make([]sortItem, 0, k)
-				var x *zNode
+				x := v.atRank(int(start))
 				if o.desc {
-					x = v.zsl.byRank(n - int(start))
-				} else {
-					x = v.zsl.byRank(int(start) + 1)
+					x = v.atRank(n - 1 - int(start))
 				}
-				for ; k > 0 && x != nil; k-- {
+				for ; k > 0 && x.valid(); k-- {
 					vec = append(vec, sortItem{obj: unsafeBytes(x.member)})
-					if o.desc {
-						x = x.back
-					} else {
-						x = x.next()
-					}
+					x.step(o.desc)
 				}
 				end -= start
 				start = 0
 			}
 		} else {
 			vec = make([]sortItem, 0, n)
-			for x := v.zsl.first(); x != nil; x = x.next() {
+			for x := v.first(); x.valid(); x.next() {
 				vec = append(vec, sortItem{obj: unsafeBytes(x.member)})
 			}
 		}

@@ -243,6 +243,8 @@ parsed:
 		z = newZSetFor(c.Node, elements, maxLen)
 		c.SetValue(key, z, false)
 		c.Dirty(-1) // creating the key is no change of its own (Valkey's dbAdd)
+	} else {
+		z.maybeConvert(c.Node, elements, maxLen)
 	}
 	for j := 0; j < len(pairs); j += 2 {
 		res, ns := z.add(c.Node, pairs[j+1], scores[j/2], f)
@@ -428,13 +430,7 @@ func cmdZCount(c *Ctx) {
 		c.R.Int(0)
 		return
 	}
-	first := z.zsl.firstInScore(&r)
-	if first == nil {
-		c.R.Int(0)
-		return
-	}
-	last := z.zsl.lastInScore(&r)
-	c.R.Int(int64(z.zsl.rank(last.score, last.member) - z.zsl.rank(first.score, first.member) + 1))
+	c.R.Int(int64(z.countInScore(&r)))
 }
 
 func cmdZLexCount(c *Ctx) {
@@ -451,25 +447,7 @@ func cmdZLexCount(c *Ctx) {
 		c.R.Int(0)
 		return
 	}
-	first := z.firstInLex(&r)
-	if first == nil {
-		c.R.Int(0)
-		return
-	}
-	if z.listpack {
-		n := 0
-		for x := first; x != nil && r.lteMax(x.member); x = x.next() {
-			n++
-		}
-		c.R.Int(int64(n))
-		return
-	}
-	last := z.zsl.lastInLex(&r)
-	if last == nil {
-		c.R.Int(int64(z.Len() - z.zsl.rank(first.score, first.member) + 1))
-		return
-	}
-	c.R.Int(int64(z.zsl.rank(last.score, last.member) - z.zsl.rank(first.score, first.member) + 1))
+	c.R.Int(int64(z.countInLex(&r)))
 }
 
 func cmdZRank(c *Ctx)    { zrankGeneric(c, false) }
@@ -503,19 +481,18 @@ func zrankGeneric(c *Ctx, rev bool) {
 		miss()
 		return
 	}
-	dn := z.dict.Find(bstr(c.Args[2]))
-	if dn == nil {
+	r, score, found := z.rank(bstr(c.Args[2]))
+	if !found {
 		miss()
 		return
 	}
-	r := z.zsl.rank(dn.Val.score, dn.Val.member) - 1
 	if rev {
 		r = z.Len() - 1 - r
 	}
 	if withScore {
 		c.R.Array(2)
 		c.R.Int(int64(r))
-		c.R.Double(dn.Val.score)
+		c.R.Double(score)
 		return
 	}
 	c.R.Int(int64(r))
@@ -606,44 +583,30 @@ func zremrangeGeneric(c *Ctx, kind zRangeKind) {
 		c.R.Int(0)
 		return
 	}
-	var x *zNode
-	var inRange func(*zNode) bool
+	// The entries to delete are consecutive: find the first one's rank
+	// and count them, then delete them at once.
+	var from, deleted int
 	switch kind {
 	case zRangeRank:
-		llen := int64(z.Len())
-		if start < 0 {
-			start += llen
-		}
-		if end < 0 {
-			end += llen
-		}
-		if start < 0 {
-			start = 0
-		}
-		if start > end || start >= llen {
-			c.R.Int(0)
-			return
-		}
-		if end >= llen {
-			end = llen - 1
-		}
-		x = z.zsl.byRank(int(start) + 1)
-		left := end - start + 1
-		inRange = func(*zNode) bool { left--; return left >= 0 }
+		from, deleted = zRankClamp(start, end, z.Len())
 	case zRangeScore:
-		x = z.zsl.firstInScore(&sr)
-		inRange = func(n *zNode) bool { return sr.lteMax(n.score) }
+		it := z.firstInScore(&sr)
+		if it.ok {
+			from = z.iterRank(&it)
+		}
+		for ; it.ok && sr.lteMax(it.score); it.next() {
+			deleted++
+		}
 	case zRangeLex:
-		x = z.firstInLex(&lr)
-		inRange = func(n *zNode) bool { return lr.lteMax(n.member) }
+		it := z.firstInLex(&lr)
+		if it.ok {
+			from = z.iterRank(&it)
+		}
+		for ; it.ok && lr.lteMax(it.member); it.next() {
+			deleted++
+		}
 	}
-	deleted := 0
-	for x != nil && inRange(x) {
-		next := x.next()
-		z.remove(x.member)
-		deleted++
-		x = next
-	}
+	z.removeRange(from, deleted)
 	if deleted > 0 {
 		c.Dirty(int64(deleted))
 		c.zsetRemoved(key, z, zremrangeEvent(kind))
@@ -716,13 +679,18 @@ func zpopGeneric(c *Ctx, keys [][]byte, max, emitKey bool, count int64, nested b
 		c.R.Bulk(key)
 		c.R.Array(n)
 	}
-	for i := 0; i < n; i++ {
-		x := z.zsl.first()
-		if max {
-			x = z.zsl.last()
-		}
-		c.zReplyScored(x.member, x.score, nested)
-		z.remove(x.member)
+	it := z.first()
+	if max {
+		it = z.last()
+	}
+	for i := 0; i < n && it.ok; i++ {
+		c.zReplyScored(it.member, it.score, nested)
+		it.step(max)
+	}
+	if max {
+		z.removeRange(z.Len()-n, n)
+	} else {
+		z.removeRange(0, n)
 	}
 	c.Dirty(int64(n))
 	event := "zpopmin"

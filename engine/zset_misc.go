@@ -56,7 +56,8 @@ func cmdZRandMember(c *Ctx) {
 		c.R.Null()
 		return
 	}
-	c.R.BulkString(z.dict.Random().Key)
+	it := z.random()
+	c.R.BulkString(it.member)
 }
 
 func zrandWithCount(c *Ctx, l int64, withScores bool) {
@@ -80,11 +81,11 @@ func zrandWithCount(c *Ctx, l int64, withScores bool) {
 			c.R.Array(int(n))
 		}
 	}
-	emit := func(x *zNode) {
+	emit := func(member string, score float64) {
 		if withScores {
-			c.zReplyScored(x.member, x.score, nested)
+			c.zReplyScored(member, score, nested)
 		} else {
-			c.R.BulkString(x.member)
+			c.R.BulkString(member)
 		}
 	}
 	size := int64(z.Len())
@@ -95,8 +96,19 @@ func zrandWithCount(c *Ctx, l int64, withScores bool) {
 			return
 		}
 		header(count)
+		if z.sk != nil {
+			for i := int64(0); i < count; i++ {
+				x := z.sk.dict.Random().Val
+				emit(x.member, x.score)
+			}
+			return
+		}
+		// A listpack is walked once to find its entries, then each draw
+		// is an index (Valkey's lpRandomPairs).
+		offs := z.lpOffsets()
 		for i := int64(0); i < count; i++ {
-			emit(z.dict.Random().Val)
+			m, s, _ := zlpEntry(z.lp, offs[rand.IntN(len(offs))])
+			emit(m, s)
 		}
 		return
 	}
@@ -104,42 +116,51 @@ func zrandWithCount(c *Ctx, l int64, withScores bool) {
 	// iterator walks it.
 	if count >= size {
 		header(size)
-		for x := z.zsl.last(); x != nil; x = x.prev() {
-			emit(x)
+		for it := z.last(); it.ok; it.prev() {
+			emit(it.member, it.score)
 		}
 		return
 	}
 	header(count)
-	if z.listpack || count*zrandSubStrategyMul > size {
-		// Selection sampling over the list, then (for a skiplist) a
-		// shuffle: the set is small or has fewer than 3*count members, so
-		// the pass costs O(count). A listpack's sample stays in order, as
+	if z.sk == nil {
+		// Selection sampling in one pass, the sample in order, as
 		// Valkey's lpRandomPairsUnique returns it.
+		need, left := count, size
+		for it := z.first(); it.ok && need > 0; it.next() {
+			if rand.Int64N(left) < need {
+				emit(it.member, it.score)
+				need--
+			}
+			left--
+		}
+		return
+	}
+	if count*zrandSubStrategyMul > size {
+		// Selection sampling over the list, then a shuffle: the set has
+		// fewer than 3*count members, so the pass costs O(count).
 		picked := make([]*zNode, 0, count)
 		need, left := count, size
-		for x := z.zsl.first(); x != nil && need > 0; x = x.next() {
+		for x := z.sk.zsl.first(); x != nil && need > 0; x = x.next() {
 			if rand.Int64N(left) < need {
 				picked = append(picked, x)
 				need--
 			}
 			left--
 		}
-		if !z.listpack {
-			rand.Shuffle(len(picked), func(i, j int) { picked[i], picked[j] = picked[j], picked[i] })
-		}
+		rand.Shuffle(len(picked), func(i, j int) { picked[i], picked[j] = picked[j], picked[i] })
 		for _, x := range picked {
-			emit(x)
+			emit(x.member, x.score)
 		}
 		return
 	}
 	seen := make(map[*zNode]struct{}, count)
 	for int64(len(seen)) < count {
-		x := z.dict.Random().Val
+		x := z.sk.dict.Random().Val
 		if _, dup := seen[x]; dup {
 			continue
 		}
 		seen[x] = struct{}{}
-		emit(x)
+		emit(x.member, x.score)
 	}
 }
 
@@ -165,11 +186,11 @@ func cmdZScan(c *Ctx) {
 	if !ok {
 		return
 	}
-	var out []*zNode
-	if z.listpack {
-		for x := z.zsl.first(); x != nil; x = x.next() {
-			if o.matches(x.member) {
-				out = append(out, x)
+	var out []zEntry
+	if z.sk == nil {
+		for it := z.first(); it.ok; it.next() {
+			if o.matches(it.member) {
+				out = append(out, zEntry{it.member, it.score})
 			}
 		}
 		cursor = 0
@@ -182,11 +203,11 @@ func cmdZScan(c *Ctx) {
 		fn := func(n *dict.Node[*zNode]) {
 			sampled++
 			if o.matches(n.Key) {
-				out = append(out, n.Val)
+				out = append(out, zEntry{n.Key, n.Val.score})
 			}
 		}
 		for {
-			cursor = z.dict.Scan(cursor, fn)
+			cursor = z.sk.dict.Scan(cursor, fn)
 			if cursor == 0 || maxIter == 0 || sampled >= o.count {
 				break
 			}
@@ -206,12 +227,18 @@ func cmdZScan(c *Ctx) {
 		if o.noValues {
 			continue
 		}
-		if z.listpack {
+		if z.sk == nil {
 			c.R.Bulk(AppendDouble(buf[:0], x.score))
 		} else {
 			c.R.Bulk(appendLongDoubleAuto(buf[:0], x.score))
 		}
 	}
+}
+
+// zEntry is a member and its score.
+type zEntry struct {
+	member string
+	score  float64
 }
 
 // appendLongDoubleAuto formats a score as Valkey's ld2string in

@@ -109,67 +109,50 @@ func zrangeGeneric(c *Ctx, src int, store bool, dir zrangeDir, kind zRangeKind) 
 	if !ok {
 		return
 	}
-	nested := withScores && c.R.Proto() > 2
-	if kind == zRangeRank && !store {
-		// The count is known: reply while walking, without collecting.
-		var x *zNode
-		n := 0
-		if z != nil {
-			x, n = z.rankStart(start, end, rev)
-		}
-		if withScores && !nested {
-			c.R.Array(2 * n)
-		} else {
-			c.R.Array(n)
-		}
-		for ; n > 0 && x != nil; n-- {
-			if withScores {
-				c.zReplyScored(x.member, x.score, nested)
-			} else {
-				c.R.BulkString(x.member)
-			}
-			if rev {
-				x = x.prev()
-			} else {
-				x = x.next()
-			}
-		}
-		return
-	}
-	var nodes []*zNode
+	// The first entry returned and how many: the range is walked once to
+	// count (a rank range's count is known) and once to reply, or to store.
+	var it zIter
+	n := 0
 	if z != nil {
 		switch kind {
 		case zRangeRank:
-			nodes = z.rankRange(start, end, rev)
+			it, n = z.rankStart(start, end, rev)
 		case zRangeScore:
-			nodes = z.scoreRange(&sr, rev, offset, limit)
+			it, n = z.scoreRangeStart(&sr, rev, offset, limit)
 		case zRangeLex:
-			nodes = z.lexRange(&lr, rev, offset, limit)
+			it, n = z.lexRangeStart(&lr, rev, offset, limit)
 		}
 	}
 	if store {
-		zrangeStore(c, args[1], nodes, kind == zRangeRank)
+		hint := -1
+		if kind == zRangeRank {
+			hint = n
+		}
+		zrangeStore(c, args[1], it, n, rev, hint)
 		return
 	}
-	switch {
-	case withScores && !nested:
-		c.R.Array(2 * len(nodes))
-	default:
-		c.R.Array(len(nodes))
+	nested := withScores && c.R.Proto() > 2
+	if withScores && !nested {
+		c.R.Array(2 * n)
+	} else {
+		c.R.Array(n)
 	}
-	for _, x := range nodes {
+	for ; n > 0 && it.ok; n-- {
 		if withScores {
-			c.zReplyScored(x.member, x.score, nested)
+			c.zReplyScored(it.member, it.score, nested)
 		} else {
-			c.R.BulkString(x.member)
+			c.R.BulkString(it.member)
 		}
+		it.step(rev)
 	}
 }
 
-// zrangeStore stores nodes (possibly nodes of the destination's current
-// value) under dst, or deletes dst when there are none.
-func zrangeStore(c *Ctx, dst []byte, nodes []*zNode, sized bool) {
-	if len(nodes) == 0 {
+// zrangeStore stores the n entries from it on (backwards when rev) under
+// dst, or deletes dst when there are none. The entries may be those of
+// dst's current value: the new set is built apart and then replaces it.
+// hint is the size announced to zsetTypeCreate (-1: unknown).
+func zrangeStore(c *Ctx, dst []byte, it zIter, n int, rev bool, hint int) {
+	if n == 0 {
 		c.R.Int(0)
 		k := bstr(dst)
 		if e := c.DB.find(k, c.nowMs); e != nil {
@@ -180,106 +163,98 @@ func zrangeStore(c *Ctx, dst []byte, nodes []*zNode, sized bool) {
 		}
 		return
 	}
-	hint := -1
-	if sized {
-		hint = len(nodes)
+	// Inserted from the lowest up, a listpack's entries are appended.
+	if rev {
+		for i := 1; i < n; i++ {
+			it.prev()
+		}
 	}
 	z := newZSetFor(c.Node, hint, 0)
-	for _, x := range nodes {
-		z.insert(x.member, x.score)
-		z.checkConvert(c.Node, len(x.member))
+	for i := 0; i < n && it.ok; i++ {
+		z.addNew(c.Node, it.member, it.score)
+		it.next()
 	}
 	c.SetValue(dst, z, false) // counts the one change
 	c.Modified(dst)
 	c.Notify(NotifyZSet, "zrangestore", dst)
-	c.R.Int(int64(len(nodes)))
+	c.R.Int(int64(n))
 }
 
-// rankStart returns the first node of the 0-based rank range start..end
-// (negative from the end; reversed when rev) and the number of nodes in
-// it, clamped as Valkey clamps them.
-func (z *ZSet) rankStart(start, end int64, rev bool) (*zNode, int) {
-	llen := int64(z.Len())
+// zRankClamp clamps the 0-based rank range start..end (negative from the
+// end) of a set of llen entries as Valkey does, returning its first rank
+// and its length (0: empty).
+func zRankClamp(start, end int64, llen int) (from, n int) {
+	l := int64(llen)
 	if start < 0 {
-		start += llen
+		start += l
 	}
 	if end < 0 {
-		end += llen
+		end += l
 	}
 	if start < 0 {
 		start = 0
 	}
-	if start > end || start >= llen {
-		return nil, 0
+	if start > end || start >= l {
+		return 0, 0
 	}
-	if end >= llen {
-		end = llen - 1
+	if end >= l {
+		end = l - 1
+	}
+	return int(start), int(end - start + 1)
+}
+
+// rankStart returns an iterator on the first entry of the 0-based rank
+// range start..end (reversed when rev: ranks from the highest) and the
+// number of entries in it.
+func (z *ZSet) rankStart(start, end int64, rev bool) (zIter, int) {
+	from, n := zRankClamp(start, end, z.Len())
+	if n == 0 {
+		return zIter{}, 0
 	}
 	if rev {
-		return z.zsl.byRank(int(llen - start)), int(end - start + 1)
+		return z.atRank(z.Len() - 1 - from), n
 	}
-	return z.zsl.byRank(int(start) + 1), int(end - start + 1)
+	return z.atRank(from), n
 }
 
-// rankRange returns the nodes of a rank range (see rankStart).
-func (z *ZSet) rankRange(start, end int64, rev bool) []*zNode {
-	x, n := z.rankStart(start, end, rev)
-	out := make([]*zNode, 0, n)
-	for x != nil && len(out) < n {
-		out = append(out, x)
-		if rev {
-			x = x.prev()
-		} else {
-			x = x.next()
-		}
-	}
-	return out
-}
-
-// walkRange collects nodes from x onwards (backwards when rev) while in
-// says they are in range, skipping offset of them and keeping at most
-// limit (negative: all); a negative offset yields nothing.
-func walkRange(x *zNode, rev bool, offset, limit int64, in func(*zNode) bool) []*zNode {
+// rangeWalk skips offset entries from it (backwards when rev) and counts
+// those that follow while in says they are in range, at most limit
+// (negative: all); a negative offset yields nothing, as Valkey's
+// "while (offset--)" skips everything then.
+func rangeWalk(it zIter, rev bool, offset, limit int64, in func(*zIter) bool) (zIter, int) {
 	if offset < 0 {
-		return nil
+		return zIter{}, 0
 	}
-	for ; x != nil && offset > 0; offset-- {
-		if rev {
-			x = x.prev()
-		} else {
-			x = x.next()
-		}
+	for ; it.ok && offset > 0; offset-- {
+		it.step(rev)
 	}
-	var out []*zNode
-	for ; x != nil && limit != 0 && in(x); limit-- {
-		out = append(out, x)
-		if rev {
-			x = x.prev()
-		} else {
-			x = x.next()
-		}
+	n := 0
+	for c := it; c.ok && limit != 0 && in(&c); limit-- {
+		n++
+		c.step(rev)
 	}
-	return out
+	return it, n
 }
 
-// scoreRange returns the nodes within r, after offset, at most limit.
-func (z *ZSet) scoreRange(r *scoreRange, rev bool, offset, limit int64) []*zNode {
+// scoreRangeStart returns an iterator on the first entry within r to
+// return (after offset, backwards when rev) and how many to return.
+func (z *ZSet) scoreRangeStart(r *scoreRange, rev bool, offset, limit int64) (zIter, int) {
 	if offset > 0 && offset >= int64(z.Len()) {
-		return nil
+		return zIter{}, 0
 	}
 	if rev {
-		return walkRange(z.zsl.lastInScore(r), true, offset, limit, func(x *zNode) bool { return r.gteMin(x.score) })
+		return rangeWalk(z.lastInScore(r), true, offset, limit, func(it *zIter) bool { return r.gteMin(it.score) })
 	}
-	return walkRange(z.zsl.firstInScore(r), false, offset, limit, func(x *zNode) bool { return r.lteMax(x.score) })
+	return rangeWalk(z.firstInScore(r), false, offset, limit, func(it *zIter) bool { return r.lteMax(it.score) })
 }
 
-// lexRange returns the nodes within r, after offset, at most limit.
-func (z *ZSet) lexRange(r *lexRange, rev bool, offset, limit int64) []*zNode {
+// lexRangeStart is scoreRangeStart for a lex range.
+func (z *ZSet) lexRangeStart(r *lexRange, rev bool, offset, limit int64) (zIter, int) {
 	if offset > 0 && offset >= int64(z.Len()) {
-		return nil
+		return zIter{}, 0
 	}
 	if rev {
-		return walkRange(z.lastInLex(r), true, offset, limit, func(x *zNode) bool { return r.gteMin(x.member) })
+		return rangeWalk(z.lastInLex(r), true, offset, limit, func(it *zIter) bool { return r.gteMin(it.member) })
 	}
-	return walkRange(z.firstInLex(r), false, offset, limit, func(x *zNode) bool { return r.lteMax(x.member) })
+	return rangeWalk(z.firstInLex(r), false, offset, limit, func(it *zIter) bool { return r.lteMax(it.member) })
 }

@@ -85,8 +85,8 @@ func (s *zsrc) len() int {
 func (s *zsrc) each(fn func(m string, score float64) bool) {
 	switch {
 	case s.z != nil:
-		for x := s.z.zsl.first(); x != nil; x = x.next() {
-			if !fn(x.member, x.score) {
+		for it := s.z.first(); it.ok; it.next() {
+			if !fn(it.member, it.score) {
 				return
 			}
 		}
@@ -211,12 +211,13 @@ func zsetOpGeneric(c *Ctx, dst []byte, numIdx int, op zsetOp, cardOnly bool) {
 	}
 	var res *ZSet
 	if !cardOnly {
-		res = NewZSet()
-		res.listpack = false
+		// Built as a skiplist, as Valkey builds it; a small stored
+		// result becomes a listpack at the end.
+		res = &ZSet{sk: newZSkip()}
 	}
 	maxLen := 0
 	add := func(m string, score float64) {
-		res.insert(m, score)
+		res.skInsert(m, score)
 		maxLen = max(maxLen, len(m))
 	}
 	var card int64
@@ -292,14 +293,7 @@ func zsetOpGeneric(c *Ctx, dst []byte, numIdx int, op zsetOp, cardOnly bool) {
 			}
 			return
 		}
-		if int64(res.Len()) <= c.Node.ZSetMaxListpackEntries() && int64(maxLen) <= c.Node.ZSetMaxListpackValue() {
-			res.listpack = true
-			for x := res.zsl.first(); x != nil; x = x.next() {
-				if x.score == 0 {
-					x.score = 0 // a listpack stores -0 as 0
-				}
-			}
-		}
+		res.toListpackIfSmall(c.Node, maxLen)
 		c.SetValue(dst, res, false) // counts the one change
 		c.Modified(dst)
 		c.Notify(NotifyZSet, zstoreEvent(op), dst)
@@ -311,7 +305,7 @@ func zsetOpGeneric(c *Ctx, dst []byte, numIdx int, op zsetOp, cardOnly bool) {
 		} else {
 			c.R.Array(res.Len())
 		}
-		for x := res.zsl.first(); x != nil; x = x.next() {
+		for x := res.sk.zsl.first(); x != nil; x = x.next() {
 			if withScores {
 				c.zReplyScored(x.member, x.score, nested)
 			} else {

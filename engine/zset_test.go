@@ -11,11 +11,16 @@ import (
 	"time"
 )
 
-// zcheck verifies the skiplist's order, spans, back links and length, and
-// that the dict agrees with it.
+// zcheck verifies a sorted set's structure: for a listpack the order of
+// its entries, their count and the backward walk; for a skiplist its
+// order, spans, back links and length, and that the dict agrees with it.
 func zcheck(t *testing.T, z *ZSet) {
 	t.Helper()
-	zsl := &z.zsl
+	if z.sk == nil {
+		zcheckListpack(t, z)
+		return
+	}
+	zsl := &z.sk.zsl
 	n := 0
 	var prev *zNode
 	for x := zsl.first(); x != nil; x = x.next() {
@@ -32,26 +37,103 @@ func zcheck(t *testing.T, z *ZSet) {
 		if got := zsl.byRank(n); got != x {
 			t.Fatalf("byRank(%d) wrong", n)
 		}
-		dn := z.dict.Find(x.member)
+		dn := z.sk.dict.Find(x.member)
 		if dn == nil || dn.Val != x {
 			t.Fatalf("dict entry of %q wrong", x.member)
 		}
 		prev = x
 	}
-	if n != zsl.length || n != z.dict.Len() || zsl.tail != prev {
-		t.Fatalf("length %d, list %d, dict %d", zsl.length, n, z.dict.Len())
+	if n != zsl.length || n != z.sk.dict.Len() || zsl.tail != prev {
+		t.Fatalf("length %d, list %d, dict %d", zsl.length, n, z.sk.dict.Len())
+	}
+}
+
+// zcheckListpack verifies a listpack set: entries in (score, member)
+// order without duplicates or -0, lpN entries, the backward walk the
+// reverse of the forward one, ranks and lookups agreeing.
+func zcheckListpack(t *testing.T, z *ZSet) {
+	t.Helper()
+	var fwd []zEntry
+	seen := map[string]bool{}
+	for it := z.first(); it.valid(); it.next() {
+		if it.idx != len(fwd) {
+			t.Fatalf("entry %d has index %d", len(fwd), it.idx)
+		}
+		if n := len(fwd); n > 0 && !zless(fwd[n-1].score, fwd[n-1].member, it.score, it.member) {
+			t.Fatalf("order: %v %q before %v %q", fwd[n-1].score, fwd[n-1].member, it.score, it.member)
+		}
+		if it.score == 0 && math.Signbit(it.score) {
+			t.Fatalf("%q scores -0 in a listpack", it.member)
+		}
+		if seen[it.member] {
+			t.Fatalf("%q twice", it.member)
+		}
+		seen[it.member] = true
+		fwd = append(fwd, zEntry{it.member, it.score})
+	}
+	if len(fwd) != z.lpN || (len(fwd) == 0) != (len(z.lp) == 0) {
+		t.Fatalf("%d entries, lpN %d, %d bytes", len(fwd), z.lpN, len(z.lp))
+	}
+	// No slack beyond the allocator's size class.
+	if cap(z.lp) != zlpCap(len(z.lp)) {
+		t.Fatalf("%d bytes in a capacity of %d", len(z.lp), cap(z.lp))
+	}
+	i := len(fwd) - 1
+	for it := z.last(); it.valid(); it.prev() {
+		if i < 0 || fwd[i] != (zEntry{it.member, it.score}) || it.idx != i {
+			t.Fatalf("backward walk differs at %d", i)
+		}
+		i--
+	}
+	if i != -1 {
+		t.Fatalf("backward walk stopped at %d", i)
+	}
+	for r, e := range fwd {
+		if it := z.atRank(r); !it.valid() || it.member != e.member {
+			t.Fatalf("atRank(%d) wrong", r)
+		}
+		if got, s, ok := z.rank(e.member); !ok || got != r || s != e.score {
+			t.Fatalf("rank(%q) = %d %v %v, want %d", e.member, got, s, ok, r)
+		}
+	}
+}
+
+// setZSetLimits sets zset-max-listpack-entries and -value, as CONFIG SET
+// does.
+func setZSetLimits(t testing.TB, k *kt, entries, value string) {
+	t.Helper()
+	if e := k.n.Config.Set([]SetRequest{{"zset-max-listpack-entries", entries}, {"zset-max-listpack-value", value}}, true); e != "" {
+		t.Fatal(e)
 	}
 }
 
 // TestZSetModel runs random inserts, score changes and removals against a
 // sorted slice model.
 func TestZSetModel(t *testing.T) {
+	for _, enc := range []string{"listpack", "skiplist"} {
+		t.Run(enc, func(t *testing.T) { testZSetModel(t, enc) })
+	}
+}
+
+func testZSetModel(t *testing.T, enc string) {
 	k := newKT(t)
+	setZSetLimits(t, k, "1000", "64")
 	z := NewZSet()
+	if enc == "skiplist" {
+		z.toSkiplist()
+	}
 	model := map[string]float64{}
 	for i := 0; i < 5000; i++ {
 		m := "m" + strconv.Itoa(rand.IntN(300))
 		s := float64(rand.IntN(50))
+		switch rand.IntN(8) {
+		case 0:
+			s = -s / 3 // non-integral scores
+		case 1:
+			s = math.Copysign(0, -1)
+		case 2:
+			s *= 1e15 // integral, too large for the integer form
+		}
 		switch rand.IntN(3) {
 		case 0, 1:
 			res, _ := z.add(k.n, []byte(m), s, zaddFlags{})
@@ -66,7 +148,12 @@ func TestZSetModel(t *testing.T) {
 			if res != want {
 				t.Fatalf("add %q %v = %v, want %v", m, s, res, want)
 			}
-			model[m] = s
+			if s == 0 && enc == "listpack" {
+				s = 0
+			}
+			if res != zaddSame {
+				model[m] = s
+			}
 		case 2:
 			_, had := model[m]
 			if z.remove(m) != had {
@@ -79,6 +166,9 @@ func TestZSetModel(t *testing.T) {
 		}
 	}
 	zcheck(t, z)
+	if z.Encoding() != enc {
+		t.Fatalf("encoding %s", z.Encoding())
+	}
 	type pair struct {
 		m string
 		s float64
@@ -97,8 +187,8 @@ func TestZSetModel(t *testing.T) {
 		return strings.Compare(a.m, b.m)
 	})
 	i := 0
-	for x := z.zsl.first(); x != nil; x = x.next() {
-		if x.member != want[i].m || x.score != want[i].s {
+	for x := z.first(); x.valid(); x.next() {
+		if x.member != want[i].m || x.score != want[i].s || math.Signbit(x.score) != math.Signbit(want[i].s) {
 			t.Fatalf("at %d: %q %v, want %+v", i, x.member, x.score, want[i])
 		}
 		i++
@@ -111,11 +201,14 @@ func TestZSetModel(t *testing.T) {
 			n++
 		}
 	}
-	if got := len(z.scoreRange(&r, false, 0, -1)); got != n {
+	if _, got := z.scoreRangeStart(&r, false, 0, -1); got != n {
 		t.Fatalf("score range: %d, want %d", got, n)
 	}
-	if got := len(z.scoreRange(&r, true, 0, -1)); got != n {
+	if _, got := z.scoreRangeStart(&r, true, 0, -1); got != n {
 		t.Fatalf("reverse score range: %d, want %d", got, n)
+	}
+	if got := z.countInScore(&r); got != n {
+		t.Fatalf("count in range: %d, want %d", got, n)
 	}
 }
 
@@ -381,7 +474,7 @@ func checkSkiplist(t *testing.T, zsl *skiplist) {
 
 func TestSkiplistInvariantsUnderUpdates(t *testing.T) {
 	z := NewZSet()
-	z.listpack = false
+	z.toSkiplist()
 	nodes := map[string]*zNode{}
 	for round := 0; round < 3000; round++ {
 		m := "m" + strconv.Itoa(rand.IntN(200))
@@ -392,16 +485,16 @@ func TestSkiplistInvariantsUnderUpdates(t *testing.T) {
 				delete(nodes, m)
 			} else {
 				z.setScore(x, s)
-				if z.dict.Find(m).Val != x {
+				if z.sk.dict.Find(m).Val != x {
 					t.Fatal("dict no longer points at the moved node")
 				}
 			}
 		} else {
-			nodes[m] = z.insert(m, s)
+			nodes[m] = z.skInsert(m, s)
 		}
 		if round%100 == 0 {
-			checkSkiplist(t, &z.zsl)
+			checkSkiplist(t, &z.sk.zsl)
 		}
 	}
-	checkSkiplist(t, &z.zsl)
+	checkSkiplist(t, &z.sk.zsl)
 }

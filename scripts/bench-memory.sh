@@ -6,10 +6,13 @@
 # flect's used_memory (its accounting of the data).
 #
 # Datasets: 1M string keys with 10-byte values; one hash of 1M fields; one
-# sorted set of 1M members.
+# sorted set of 1M members; small sorted sets: N/10 keys (100k) of 8
+# members each ("member:N", integer scores, one ZADD per member), the
+# listpack encoding's case (leaderboards per user, rate-limit windows).
 #
 # Environment:
-#   BENCH_MEM_N    elements per dataset (default 1000000)
+#   BENCH_MEM_N         elements per dataset (default 1000000)
+#   BENCH_MEM_DATASETS  datasets to run (default strings,hash,zset,zsets8)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -17,6 +20,7 @@ NAME=bench-memory
 . scripts/lib.sh
 
 N=${BENCH_MEM_N:-1000000}
+DATASETS=${BENCH_MEM_DATASETS:-strings,hash,zset,zsets8}
 
 for tool in redis-server redis-cli awk; do
 	if ! command -v "$tool" >/dev/null; then
@@ -39,6 +43,10 @@ gen() {
 			} else if (ds == "hash") {
 				f = "field:" i; v = sprintf("v%09d", i)
 				printf "*4\r\n$4\r\nHSET\r\n$4\r\nhash\r\n$%d\r\n%s\r\n$10\r\n%s\r\n", length(f), f, v
+			} else if (ds == "zsets8") {
+				if (i >= n / 10 * 8) break
+				k = "zs:" int(i / 8); m = "member:" i; s = (i * 7919) % 1000
+				printf "*4\r\n$4\r\nZADD\r\n$%d\r\n%s\r\n$%d\r\n%d\r\n$%d\r\n%s\r\n", length(k), k, length(s ""), s, length(m), m
 			} else {
 				m = "member:" i; s = (i * 7919) % n
 				printf "*4\r\n$4\r\nZADD\r\n$4\r\nzset\r\n$%d\r\n%d\r\n$%d\r\n%s\r\n", length(s ""), s, length(m), m
@@ -81,7 +89,8 @@ mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 echo "bench-memory: $N elements per dataset; RSS less the empty server's, in MiB"
 printf '%-8s | %10s %10s %6s | %10s %10s %6s | %12s\n' dataset "flect" "redis" ratio "f purged" "r purged" ratio "f used_mem"
 printf '%s\n' "-----------------------------------------------------------------------------------------"
-for ds in strings hash zset; do
+IFS=, read -r -a datasets <<<"$DATASETS"
+for ds in "${datasets[@]}"; do
 	read -r fa fp fu <<<"$(measure flect "$ds")"
 	read -r ra rp _ <<<"$(measure redis "$ds")"
 	r1=$(awk -v a="$fa" -v b="$ra" 'BEGIN { printf "%.2f", a / b }')

@@ -271,8 +271,10 @@ func readZSet(n *engine.Node, r *reader, binary bool) (any, error) {
 		maxLen = max(maxLen, len(m))
 	}
 	z := engine.NewZSetFor(n, cnt, maxLen)
-	for i, m := range members {
-		if !z.Load(m, scores[i]) {
+	// Members come from the highest down: loaded from the lowest up, a
+	// listpack's entries are appended.
+	for i := len(members) - 1; i >= 0; i-- {
+		if !z.Load(members[i], scores[i]) {
 			return nil, ErrBadData
 		}
 	}

@@ -55,6 +55,7 @@ func lpRead(b []byte, off int) (s string, next int) {
 
 // lpAppendPair appends a field and its value to a listpack.
 func lpAppendPair(b []byte, field, value string) []byte {
+	b = lpGrow(b, uvarintLen(uint64(len(field)))+len(field)+uvarintLen(uint64(len(value)))+len(value))
 	b = binary.AppendUvarint(b, uint64(len(field)))
 	b = append(b, field...)
 	b = binary.AppendUvarint(b, uint64(len(value)))
@@ -129,7 +130,7 @@ func (h *Hash) lpFind(field []byte) (start, end int, value string) {
 // lpReplace returns a new listpack: h's with the bytes [start, end)
 // replaced by repl.
 func (h *Hash) lpReplace(start, end int, repl []byte) []byte {
-	b := make([]byte, 0, len(h.lp)-(end-start)+len(repl))
+	b := make([]byte, 0, roundClass(int64(len(h.lp)-(end-start)+len(repl))))
 	b = append(b, h.lp[:start]...)
 	b = append(b, repl...)
 	return append(b, h.lp[end:]...)

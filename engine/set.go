@@ -39,8 +39,24 @@ type Set struct {
 
 // lpSetAppend appends member m to a listpack.
 func lpSetAppend(b []byte, m string) []byte {
+	b = lpGrow(b, uvarintLen(uint64(len(m)))+len(m))
 	b = binary.AppendUvarint(b, uint64(len(m)))
 	return append(b, m...)
+}
+
+// lpGrow returns b with room for n more bytes. A listpack that must grow
+// gets the exact size class of its new length, as Valkey reallocates a
+// listpack to its size at each insert: a small hash, set or sorted set
+// built an element at a time does not keep the up to half of its capacity
+// unused that append's doubling would leave. The bytes of b are copied,
+// not moved: strings taken from b stay valid.
+func lpGrow(b []byte, n int) []byte {
+	if cap(b)-len(b) >= n {
+		return b
+	}
+	nb := make([]byte, len(b), roundClass(int64(len(b)+n)))
+	copy(nb, b)
+	return nb
 }
 
 // lpFind returns the offsets [start, end) of member m in the listpack, or

@@ -145,12 +145,12 @@ func (db *DB) add(s *shard, k string, val any, now int64) *Entry {
 // addString is add for the string b written whole: a short value that
 // fits beside a short key lives in the key's dict node (shortStr).
 func (db *DB) addString(s *shard, k string, b []byte, now int64) *Entry {
-	need := int(shortStrHeader) + len(b)
-	if len(k)+need > dict.MaxInline || len(b) > shortStrMax {
-		return db.add(s, k, newStringValue(b), now)
-	}
 	if n, ok := parseStrictInt(b); ok {
 		return db.add(s, k, boxInt(n), now)
+	}
+	need := int(shortStrHeader) + len(b)
+	if len(k)+need > dict.MaxInline || len(b) > shortStrMax {
+		return db.add(s, k, newTextValue(b), now)
 	}
 	e, tail := s.keys.AddTail(k, item{lru: db.ns.initLRU(now)}, need)
 	cost := dictNodeMem(keyNodeSize, len(k)+len(tail)) - keyMem(len(k))

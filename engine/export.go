@@ -18,13 +18,10 @@ func NewStringValue(b []byte) any { return newStringValue(b) }
 // integer (aliasing the value: copy them to keep them beyond the lock),
 // and false for any other value.
 func StringValue(v any) ([]byte, bool) {
-	switch v := v.(type) {
-	case *shortStr:
-		return v.bytes(), true
-	case *Str:
-		return v.B, true
+	if _, isInt := v.(int64); isInt {
+		return nil, false
 	}
-	return nil, false
+	return stringBytes(v, nil)
 }
 
 // NewList returns an empty list.

@@ -130,7 +130,7 @@ func (h *Hash) lpFind(field []byte) (start, end int, value string) {
 // lpReplace returns a new listpack: h's with the bytes [start, end)
 // replaced by repl.
 func (h *Hash) lpReplace(start, end int, repl []byte) []byte {
-	b := make([]byte, 0, roundClass(int64(len(h.lp)-(end-start)+len(repl))))
+	b := make([]byte, 0, lpCap(len(h.lp)-(end-start)+len(repl)))
 	b = append(b, h.lp[:start]...)
 	b = append(b, repl...)
 	return append(b, h.lp[end:]...)

@@ -19,19 +19,15 @@ var hllCommands = []*Command{
 // hllLookup returns the HLL string of e, replying Valkey's errors and
 // returning nil when e holds another type or a string that is not an HLL.
 func (c *Ctx) hllLookup(e *Entry) []byte {
-	switch v := e.Val.val.(type) {
-	case *Str:
-		if hllValid(v.B) {
-			return v.B
+	if _, isInt := e.Val.val.(int64); !isInt {
+		b, ok := StringValue(e.Val.val)
+		if !ok {
+			c.Error(ErrWrongType)
+			return nil
 		}
-	case *shortStr:
-		if b := v.bytes(); hllValid(b) {
+		if hllValid(b) {
 			return b
 		}
-	case int64:
-	default:
-		c.Error(ErrWrongType)
-		return nil
 	}
 	c.Error(ErrNotHLL)
 	return nil

@@ -54,7 +54,7 @@ func lpGrow(b []byte, n int) []byte {
 	if cap(b)-len(b) >= n {
 		return b
 	}
-	nb := make([]byte, len(b), roundClass(int64(len(b)+n)))
+	nb := make([]byte, len(b), lpCap(len(b)+n))
 	copy(nb, b)
 	return nb
 }

@@ -79,6 +79,11 @@ func newStringValue(b []byte) any {
 	if n, ok := parseStrictInt(b); ok {
 		return boxInt(n)
 	}
+	return newTextValue(b)
+}
+
+// newTextValue is newStringValue for bytes known not to be an integer.
+func newTextValue(b []byte) any {
 	if len(b) <= shortStrMax {
 		return newShortStr(b)
 	}
@@ -105,7 +110,7 @@ func overwriteString(old any, b []byte) any {
 			return v
 		}
 	}
-	return newStringValue(b)
+	return newTextValue(b)
 }
 
 // sharedInts holds the boxed values of the integers 0 to 9999, which Valkey

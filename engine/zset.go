@@ -194,7 +194,7 @@ func (z *ZSet) toListpack() {
 	for x := zsl.first(); x != nil; x = x.next() {
 		size += zlpEntrySize(x.member, x.score)
 	}
-	b := make([]byte, 0, zlpCap(size))
+	b := make([]byte, 0, lpCap(size))
 	for x := zsl.first(); x != nil; x = x.next() {
 		b = zlpAppend(b, x.member, x.score)
 	}

@@ -140,9 +140,9 @@ func zlpBefore(b []byte, end int) int {
 	}
 }
 
-// zlpCap is the capacity given to a listpack of n bytes: the size class
+// lpCap is the capacity given to a listpack of n bytes: the size class
 // the allocator rounds it to anyway.
-func zlpCap(n int) int {
+func lpCap(n int) int {
 	if n <= 0 {
 		return 0
 	}
@@ -156,7 +156,7 @@ func zlpBuild(total int, parts ...[]byte) []byte {
 	for _, p := range parts {
 		n += len(p)
 	}
-	b := make([]byte, 0, zlpCap(max(n, total)))
+	b := make([]byte, 0, lpCap(max(n, total)))
 	for _, p := range parts {
 		b = append(b, p...)
 	}

@@ -75,7 +75,7 @@ func zcheckListpack(t *testing.T, z *ZSet) {
 		t.Fatalf("%d entries, lpN %d, %d bytes", len(fwd), z.lpN, len(z.lp))
 	}
 	// No slack beyond the allocator's size class.
-	if cap(z.lp) != zlpCap(len(z.lp)) {
+	if cap(z.lp) != lpCap(len(z.lp)) {
 		t.Fatalf("%d bytes in a capacity of %d", len(z.lp), cap(z.lp))
 	}
 	i := len(fwd) - 1

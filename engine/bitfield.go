@@ -115,7 +115,7 @@ func (c *Ctx) bitfield(readOnly bool) {
 	if !writes {
 		e := c.Lookup(c.Args[1])
 		if e != nil {
-			b, ok := stringBytes(e.Val.val, c.scratch[:])
+			b, ok := stringBytes(e.Val.val(), c.scratch[:])
 			if !ok {
 				c.Error(ErrWrongType)
 				return

@@ -57,7 +57,7 @@ func (c *Ctx) stringForBits(maxBit uint64) (s *Str, created, grown bool) {
 		c.SetValue(key, s, false)
 		return s, true, true
 	}
-	if !isString(e.Val.val) {
+	if !isString(e.Val.val()) {
 		c.Error(ErrWrongType)
 		return nil, false, false
 	}
@@ -417,7 +417,7 @@ func cmdBitOp(c *Ctx) {
 		if e == nil {
 			continue
 		}
-		b, ok := stringBytes(e.Val.val, nil)
+		b, ok := stringBytes(e.Val.val(), nil)
 		if !ok {
 			c.Error(ErrWrongType)
 			return

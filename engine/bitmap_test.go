@@ -39,7 +39,7 @@ func TestSetBitAllocation(t *testing.T) {
 	// A high bit allocates only the bytes it needs.
 	st.expect(":0\r\n", "SETBIT", "far", "79999999", "1")
 	e := st.n.Default().DB(0).find("far", 0)
-	s := e.Val.val.(*Str)
+	s := e.Val.val().(*Str)
 	if len(s.B) != 10000000 || cap(s.B) != 10000000 {
 		t.Fatalf("len %d cap %d, want 10000000", len(s.B), cap(s.B))
 	}
@@ -48,7 +48,7 @@ func TestSetBitAllocation(t *testing.T) {
 	for i := 1; i < 80000; i += 8 {
 		st.do("SETBIT", "seq", itoa64(int64(i)), "1")
 	}
-	if s := st.n.Default().DB(0).find("seq", 0).Val.val.(*Str); len(s.B) != 10000 || cap(s.B) > 2*len(s.B) {
+	if s := st.n.Default().DB(0).find("seq", 0).Val.val().(*Str); len(s.B) != 10000 || cap(s.B) > 2*len(s.B) {
 		t.Fatalf("seq: len %d cap %d", len(s.B), cap(s.B))
 	}
 	// Past proto-max-bulk-len: an error, and nothing is created.

@@ -325,7 +325,7 @@ func (n *Node) serveBlocked(ns *Namespace) {
 		db := ns.dbs[bk.db]
 		for _, w := range list {
 			e := db.find(bk.key, now)
-			if !w.onNoKey && (e == nil || typeName(e.Val.val) != w.btype) {
+			if !w.onNoKey && (e == nil || typeName(e.Val.val()) != w.btype) {
 				continue
 			}
 			b.mu.Lock()

@@ -23,7 +23,7 @@ func (c *Ctx) Lookup(key []byte) *Entry {
 	}
 	c.Client.NS.Stats.KeyspaceHits.Add(1)
 	if !c.Client.NoTouch {
-		e.Val.lru = c.Client.NS.touchLRU(e.Val.lru, c.nowMs)
+		e.Val.setLRU(c.Client.NS.touchLRU(e.Val.lru(), c.nowMs))
 	}
 	return e
 }
@@ -47,7 +47,7 @@ func (c *Ctx) LookupNoTouch(key []byte) *Entry {
 func (c *Ctx) LookupWrite(key []byte) *Entry {
 	e := c.DB.find(bstr(key), c.nowMs)
 	if e != nil && !c.Client.NoTouch {
-		e.Val.lru = c.Client.NS.touchLRU(e.Val.lru, c.nowMs)
+		e.Val.setLRU(c.Client.NS.touchLRU(e.Val.lru(), c.nowMs))
 	}
 	return e
 }
@@ -83,7 +83,7 @@ func (c *Ctx) Delete(key []byte) bool {
 // SetExpire sets the absolute deadline (unix ms) of a live entry; 0 clears
 // it.
 func (c *Ctx) SetExpire(e *Entry, at int64) {
-	c.DB.setExpire(c.DB.shardFor(e.Key), e, at)
+	c.DB.setExpire(c.DB.shardFor(e.Key()), e, at)
 }
 
 // Dirty records n changes for persistence's change counter.
@@ -98,8 +98,8 @@ func (db *DB) set(k string, val any, keepTTL bool, now int64) *Entry {
 	}
 	s.preserve(e) // for a snapshot, in case the command did not declare k
 	db.data.untrackStored(e)
-	old := acctOf(e.Val.val)
-	e.Val.val = detachValue(val)
+	old := acctOf(e.Val.val())
+	e.Val.setVal(detachValue(val))
 	db.data.revalued(s, e, old)
 	db.data.trackStored(e)
 	db.overwritten(s, e, keepTTL, now)
@@ -116,8 +116,8 @@ func (db *DB) setString(k string, b []byte, keepTTL bool, now int64) *Entry {
 	}
 	s.preserve(e) // for a snapshot, in case the command did not declare k
 	db.data.untrackStored(e)
-	old := acctOf(e.Val.val)
-	e.Val.val = overwriteString(e.Val.val, b)
+	old := acctOf(e.Val.val())
+	e.Val.setVal(overwriteString(e.Val.val(), b))
 	db.data.revalued(s, e, old)
 	db.overwritten(s, e, keepTTL, now)
 	return e
@@ -139,7 +139,7 @@ func (db *DB) findLive(k string, now int64) (*shard, *Entry) {
 
 // add stores a new key in shard s.
 func (db *DB) add(s *shard, k string, val any, now int64) *Entry {
-	return db.added(s, s.keys.Add(k, item{val: detachValue(val), lru: db.ns.initLRU(now)}))
+	return db.added(s, s.keys.Add(k, newItem(detachValue(val), db.ns.initLRU(now))))
 }
 
 // addString is add for the string b written whole: a short value that
@@ -152,9 +152,9 @@ func (db *DB) addString(s *shard, k string, b []byte, now int64) *Entry {
 	if len(k)+need > dict.MaxInline || len(b) > shortStrMax {
 		return db.add(s, k, newTextValue(b), now)
 	}
-	e, tail := s.keys.AddTail(k, item{lru: db.ns.initLRU(now)}, need)
+	e, tail := s.keys.AddTail(k, newItem(nil, db.ns.initLRU(now)), need)
 	cost := dictNodeMem(keyNodeSize, len(k)+len(tail)) - keyMem(len(k))
-	e.Val.val = newInlineShortStr(tail, b, cost)
+	e.Val.setVal(newInlineShortStr(tail, b, cost))
 	return db.added(s, e)
 }
 
@@ -164,8 +164,8 @@ func (db *DB) added(s *shard, e *Entry) *Entry {
 	db.data.stored(s, e)
 	db.data.trackStored(e)
 	db.ns.Stats.Dirty.Add(1)
-	db.notify(NotifyNew, "new", e.Key)
-	db.ns.blocking.signal(db.index, e.Key)
+	db.notify(NotifyNew, "new", e.Key())
+	db.ns.blocking.signal(db.index, e.Key())
 	return e
 }
 
@@ -175,7 +175,7 @@ func (db *DB) overwritten(s *shard, e *Entry, keepTTL bool, now int64) {
 	// access data. Callers under LFU have looked the key up already (one
 	// counter increment per write, as in Valkey).
 	if !db.ns.usesLFU() {
-		e.Val.lru = lruClock(now)
+		e.Val.setLRU(lruClock(now))
 	}
 	if !keepTTL && expireOf(e) != 0 {
 		db.setExpire(s, e, 0)
@@ -183,7 +183,7 @@ func (db *DB) overwritten(s *shard, e *Entry, keepTTL bool, now int64) {
 	db.ns.Stats.Dirty.Add(1)
 	// A client blocked on the key may be woken by its new type
 	// (XREADGROUP fails with WRONGTYPE).
-	db.ns.blocking.signal(db.index, e.Key)
+	db.ns.blocking.signal(db.index, e.Key())
 }
 
 // lruClock is Valkey's LRU clock: seconds resolution, 24 bits.

@@ -199,7 +199,7 @@ func (ns *Namespace) evictKey(i int, key []byte, allKeys bool) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.keys.Find(k)
-	if e == nil || !allKeys && e.Val.timer == nil {
+	if e == nil || !allKeys && e.Val.timer() == nil {
 		return 0
 	}
 	before := s.mem
@@ -267,7 +267,7 @@ func (ns *Namespace) present(i int, key []byte, allKeys bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.keys.Find(k)
-	return e != nil && (allKeys || e.Val.timer != nil)
+	return e != nil && (allKeys || e.Val.timer() != nil)
 }
 
 // samplePool samples up to samples candidates of database i and offers
@@ -278,13 +278,13 @@ func (ns *Namespace) samplePool(i int, pol *policyState, allKeys bool, samples i
 	score := func(e *Entry) uint64 {
 		switch {
 		case flags&policyLRU != 0:
-			return uint64(idleMs(e.Val.lru, now))
+			return uint64(idleMs(e.Val.lru(), now))
 		case flags&policyLFU != 0:
-			return 255 - uint64(ns.node.lfuCounter(e.Val.lru, now))
+			return 255 - uint64(ns.node.lfuCounter(e.Val.lru(), now))
 		}
 		return math.MaxUint64 - uint64(expireOf(e)) // volatile-ttl
 	}
-	offer := func(e *Entry) { ns.mem.ev.offer(i, e.Key, score(e)) }
+	offer := func(e *Entry) { ns.mem.ev.offer(i, e.Key(), score(e)) }
 	if !allKeys && d.sparseVolatile() {
 		d.sampleWheel(samples, offer)
 		return
@@ -318,7 +318,7 @@ func (d *dbData) sampleShard(s *shard, allKeys bool, want int, fn func(*Entry)) 
 	got := 0
 	for round := 0; round < 8 && got < want; round++ {
 		s.keys.Sample(want, func(e *Entry) {
-			if got < want && e.Val.timer != nil {
+			if got < want && e.Val.timer() != nil {
 				fn(e)
 				got++
 			}
@@ -350,7 +350,7 @@ func (d *dbData) sampleWheel(want int, fn func(*Entry)) int {
 		}
 		s := d.shardFor(k)
 		s.mu.Lock()
-		if e := s.keys.Find(k); e != nil && e.Val.timer != nil {
+		if e := s.keys.Find(k); e != nil && e.Val.timer() != nil {
 			fn(e)
 			got++
 		}
@@ -430,7 +430,7 @@ func (ns *Namespace) randomVictim(allKeys bool) (db int, key []byte, ok bool) {
 			continue
 		}
 		pick := func(e *Entry) {
-			ev.rnd = append(ev.rnd[:0], e.Key...)
+			ev.rnd = append(ev.rnd[:0], e.Key()...)
 			key = ev.rnd
 		}
 		if !allKeys && d.sparseVolatile() {

@@ -102,7 +102,7 @@ func (c *Ctx) expireGeneric(base int64, seconds bool) {
 		}
 	}
 	if when <= c.nowMs {
-		c.DB.removeEntry(c.DB.shardFor(e.Key), e)
+		c.DB.removeEntry(c.DB.shardFor(e.Key()), e)
 		c.Dirty(1)
 		c.Modified(key)
 		c.Notify(NotifyGeneric, "del", key)

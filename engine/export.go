@@ -255,7 +255,7 @@ func (h *Hash) EachTTL(fn func(field, value string, at int64) bool) {
 func (c *Ctx) SetAccess(e *Entry, freq, idle int64) {
 	if c.Client.NS.usesLFU() {
 		if freq >= 0 {
-			e.Val.lru = lfuMinutes(c.nowMs)<<8 | uint32(freq&255)
+			e.Val.setLRU(lfuMinutes(c.nowMs)<<8 | uint32(freq&255))
 		}
 		return
 	}
@@ -265,9 +265,9 @@ func (c *Ctx) SetAccess(e *Entry, freq, idle int64) {
 		if abs < 0 {
 			abs = (clock + lruClockMax/2) % lruClockMax
 		}
-		e.Val.lru = uint32(abs)
+		e.Val.setLRU(uint32(abs))
 	}
 }
 
 // EntryValue returns the value stored in a live entry.
-func EntryValue(e *Entry) any { return e.Val.val }
+func EntryValue(e *Entry) any { return e.Val.val() }

@@ -98,7 +98,7 @@ func TestGeoCountAny(t *testing.T) {
 
 func geoTestSet(k *kt, key string) *ZSet {
 	e := k.n.Default().DB(0).find(key, k.nowMs())
-	return e.Val.val.(*ZSet)
+	return e.Val.val().(*ZSet)
 }
 
 // TestGeoSearchBound checks on a large set that a search visits only the

@@ -98,7 +98,7 @@ func (h *Hash) Copy() any {
 	}
 	d := dict.New[string]()
 	h.ht.Each(func(n *dict.Node[string]) bool {
-		d.Add(n.Key, n.Val)
+		d.Add(n.Key(), n.Val)
 		return true
 	})
 	c := &Hash{ht: d}
@@ -244,17 +244,17 @@ func (h *Hash) set(field []byte, value string, lim hashLimits, now int64, keepTT
 	if h.ht != nil {
 		n, added = h.ht.Upsert(bstr(field))
 		if added {
-			h.grow(hashFieldMem(n.Key, value, true))
+			h.grow(hashFieldMem(n.Key(), value, true))
 		} else {
 			h.grow(strMem(len(value)) - strMem(len(n.Val)))
 		}
 		n.Val = value
 		if !added && h.vol != nil {
-			if h.fieldExpired(n.Key, now) {
+			if h.fieldExpired(n.Key(), now) {
 				added = true
-				h.clearFieldExpiry(n.Key)
+				h.clearFieldExpiry(n.Key())
 			} else if !keepTTL {
-				h.clearFieldExpiry(n.Key)
+				h.clearFieldExpiry(n.Key())
 			}
 		}
 		return added, n
@@ -280,9 +280,9 @@ func (h *Hash) Delete(field []byte) bool {
 	if h.ht != nil {
 		n := h.ht.Delete(bstr(field))
 		if n != nil {
-			h.grow(-hashFieldMem(n.Key, n.Val, true))
+			h.grow(-hashFieldMem(n.Key(), n.Val, true))
 			if h.vol != nil {
-				h.clearFieldExpiry(n.Key)
+				h.clearFieldExpiry(n.Key())
 			}
 		}
 		return n != nil
@@ -301,7 +301,7 @@ func (h *Hash) Delete(field []byte) bool {
 // listpack hash, until fn returns false. fn must not change the hash.
 func (h *Hash) Each(fn func(field, value string) bool) {
 	if h.ht != nil {
-		h.ht.Each(func(n *dict.Node[string]) bool { return fn(n.Key, n.Val) })
+		h.ht.Each(func(n *dict.Node[string]) bool { return fn(n.Key(), n.Val) })
 		return
 	}
 	for off := 0; off < len(h.lp); {
@@ -333,7 +333,7 @@ func (h *Hash) eachLive(now int64, fn func(field, value string) bool) {
 func (h *Hash) Random() (field, value string) {
 	if h.ht != nil {
 		n := h.ht.Random()
-		return n.Key, n.Val
+		return n.Key(), n.Val
 	}
 	i := rand.IntN(h.lpN)
 	h.Each(func(f, v string) bool {

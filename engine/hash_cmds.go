@@ -45,7 +45,7 @@ func (c *Ctx) readHash(key []byte) (h *Hash, found, ok bool) {
 	if e == nil {
 		return nil, false, true
 	}
-	h, ok = e.Val.val.(*Hash)
+	h, ok = e.Val.val().(*Hash)
 	if !ok {
 		c.Error(ErrWrongType)
 	}
@@ -60,7 +60,7 @@ func (c *Ctx) writeHash(key []byte) (e *Entry, h *Hash, ok bool) {
 	if e == nil {
 		return nil, nil, true
 	}
-	h, ok = e.Val.val.(*Hash)
+	h, ok = e.Val.val().(*Hash)
 	if !ok {
 		c.Error(ErrWrongType)
 	}

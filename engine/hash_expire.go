@@ -93,8 +93,8 @@ func (d *dbData) trackHash(key string, h *Hash) {
 // fields: DB.set and DB.add call it, so that a hash renamed, moved or
 // copied is tracked under its new key and database.
 func (d *dbData) trackStored(e *Entry) {
-	if h, ok := e.Val.val.(*Hash); ok && (h.vol != nil || h.reg != nil) {
-		d.trackHash(e.Key, h)
+	if h, ok := e.Val.val().(*Hash); ok && (h.vol != nil || h.reg != nil) {
+		d.trackHash(e.Key(), h)
 	}
 }
 
@@ -103,11 +103,11 @@ func (d *dbData) trackStored(e *Entry) {
 // it. A hash already registered elsewhere (MOVE stores the destination
 // first) is left alone.
 func (d *dbData) untrackStored(e *Entry) {
-	h, ok := e.Val.val.(*Hash)
+	h, ok := e.Val.val().(*Hash)
 	if !ok || h.reg == nil {
 		return
 	}
-	if r := h.reg; r.t == &d.hashTTL && r.key == e.Key {
+	if r := h.reg; r.t == &d.hashTTL && r.key == e.Key() {
 		h.untrack()
 	}
 }
@@ -126,7 +126,7 @@ func (db *DB) KeysWithVolatileItems() int {
 // command changed its fields or their deadlines.
 func (c *Ctx) hashTracked(e *Entry, h *Hash) {
 	if h.vol != nil || h.reg != nil {
-		c.DB.data.trackHash(e.Key, h)
+		c.DB.data.trackHash(e.Key(), h)
 	}
 }
 
@@ -191,7 +191,7 @@ func (ns *Namespace) reapHashBatch(i int, now int64, max int) (reaped int, more 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.keys.Find(key)
-	if e == nil || e.Val.val != any(r.h) {
+	if e == nil || e.Val.val() != any(r.h) {
 		// Stale: the key no longer holds the hash (a path that replaced
 		// the value without untracking it). The hash is not touched: it
 		// is garbage, or a later trackHash replaces the dropped
@@ -221,6 +221,6 @@ func (ns *Namespace) reapHashBatch(i int, now int64, max int) (reaped int, more 
 		db.notify(NotifyGeneric, "del", key)
 		return reaped, true
 	}
-	d.trackHash(e.Key, h)
+	d.trackHash(e.Key(), h)
 	return reaped, true
 }

@@ -175,7 +175,7 @@ func (c *Ctx) hashRandWithCount(l int64, withValues bool) {
 		for i := 0; i < int(count); i++ {
 			j := i + rand.IntN(len(nodes)-i)
 			nodes[i], nodes[j] = nodes[j], nodes[i]
-			c.hashRandPair(nodes[i].Key, nodes[i].Val, withValues)
+			c.hashRandPair(nodes[i].Key(), nodes[i].Val, withValues)
 		}
 		return
 	}
@@ -183,11 +183,11 @@ func (c *Ctx) hashRandWithCount(l int64, withValues bool) {
 	seen := make(map[string]struct{}, count)
 	for int64(len(seen)) < count {
 		n := h.ht.Random()
-		if _, dup := seen[n.Key]; dup {
+		if _, dup := seen[n.Key()]; dup {
 			continue
 		}
-		seen[n.Key] = struct{}{}
-		c.hashRandPair(n.Key, n.Val, withValues)
+		seen[n.Key()] = struct{}{}
+		c.hashRandPair(n.Key(), n.Val, withValues)
 	}
 }
 
@@ -246,7 +246,7 @@ func cmdHScan(c *Ctx) {
 		var sampled int64
 		fn := func(n *dict.Node[string]) {
 			sampled++
-			add(n.Key, n.Val)
+			add(n.Key(), n.Val)
 		}
 		for {
 			cursor = h.ht.Scan(cursor, fn)

@@ -39,7 +39,7 @@ func (k *kt) hash(key string) *Hash {
 	if e == nil {
 		k.t.Fatalf("no key %q", key)
 	}
-	h, ok := e.Val.val.(*Hash)
+	h, ok := e.Val.val().(*Hash)
 	if !ok {
 		k.t.Fatalf("%q is not a hash", key)
 	}

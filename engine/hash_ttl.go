@@ -126,13 +126,13 @@ func (h *Hash) minExpiry() int64 {
 // it). The hash is hashtable-encoded.
 func (h *Hash) setFieldExpiry(n *dict.Node[string], at int64) {
 	if at == 0 {
-		h.clearFieldExpiry(n.Key)
+		h.clearFieldExpiry(n.Key())
 		return
 	}
 	if h.vol == nil {
 		h.vol = &hashVol{m: map[string]*hfTTL{}}
 	}
-	h.vol.set(n.Key, at)
+	h.vol.set(n.Key(), at)
 }
 
 // clearFieldExpiry drops field's deadline and reports whether it had one.
@@ -164,7 +164,7 @@ func (h *Hash) liveNode(field []byte, now int64) *dict.Node[string] {
 		return nil
 	}
 	n := h.ht.Find(bstr(field))
-	if n == nil || h.fieldExpired(n.Key, now) {
+	if n == nil || h.fieldExpired(n.Key(), now) {
 		return nil
 	}
 	return n
@@ -182,7 +182,7 @@ func (h *Hash) reapExpired(now int64, max int) int {
 		f := t.field
 		h.clearFieldExpiry(f)
 		if dn := h.ht.Delete(f); dn != nil {
-			h.grow(-hashFieldMem(dn.Key, dn.Val, true))
+			h.grow(-hashFieldMem(dn.Key(), dn.Val, true))
 		}
 		n++
 	}

@@ -80,7 +80,7 @@ func (h *Hash) setExpire(field []byte, when int64, flags int, now int64) int64 {
 	if n == nil {
 		return hfNoField
 	}
-	cur := h.fieldAt(n.Key)
+	cur := h.fieldAt(n.Key())
 	switch {
 	case flags&expireNX != 0 && cur != 0,
 		flags&expireXX != 0 && cur == 0,
@@ -108,7 +108,7 @@ func (h *Hash) persist(field []byte, now int64) int64 {
 	if n == nil {
 		return hfNoField
 	}
-	if h.clearFieldExpiry(n.Key) {
+	if h.clearFieldExpiry(n.Key()) {
 		return hfSet
 	}
 	return hfNoTTL
@@ -384,7 +384,7 @@ func cmdHGetEx(c *Ctx) {
 	var h *Hash
 	if e != nil {
 		var isHash bool
-		if h, isHash = e.Val.val.(*Hash); !isHash {
+		if h, isHash = e.Val.val().(*Hash); !isHash {
 			c.Error(ErrWrongType)
 			return
 		}

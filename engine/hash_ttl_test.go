@@ -411,7 +411,7 @@ func TestHashTTLFollowsKey(t *testing.T) {
 	if e == nil {
 		t.Fatal("moved hash gone")
 	}
-	if h := e.Val.val.(*Hash); h.Len() != 1 {
+	if h := e.Val.val().(*Hash); h.Len() != 1 {
 		t.Fatalf("moved hash not reaped: %d fields", h.Len())
 	}
 	if h := k.hash("c"); h.Len() != 1 {

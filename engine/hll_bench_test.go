@@ -22,7 +22,7 @@ func hllEntry(b *testing.B, n *Node, key string) *Str {
 	if e == nil {
 		b.Fatalf("no key %s", key)
 	}
-	return e.Val.val.(*Str)
+	return e.Val.val().(*Str)
 }
 
 func BenchmarkPFAddDense(b *testing.B) {

@@ -19,8 +19,8 @@ var hllCommands = []*Command{
 // hllLookup returns the HLL string of e, replying Valkey's errors and
 // returning nil when e holds another type or a string that is not an HLL.
 func (c *Ctx) hllLookup(e *Entry) []byte {
-	if _, isInt := e.Val.val.(int64); !isInt {
-		b, ok := StringValue(e.Val.val)
+	if _, isInt := e.Val.val().(int64); !isInt {
+		b, ok := StringValue(e.Val.val())
 		if !ok {
 			c.Error(ErrWrongType)
 			return nil

@@ -92,7 +92,7 @@ func (c *Ctx) dbArg(b []byte) (*DB, bool) {
 
 // expiredAt reports whether e's deadline has passed at now.
 func expiredAt(e *Entry, now int64) bool {
-	t := e.Val.timer
+	t := e.Val.timer()
 	return t != nil && t.expireAt() < now
 }
 
@@ -125,7 +125,7 @@ func cmdType(c *Ctx) {
 		c.R.Simple("none")
 		return
 	}
-	c.R.Simple(typeName(e.Val.val))
+	c.R.Simple(typeName(e.Val.val()))
 }
 
 // cmdTouch counts and touches the live keys; unlike other reads it touches
@@ -141,7 +141,7 @@ func cmdTouch(c *Ctx) {
 			continue
 		}
 		stats.KeyspaceHits.Add(1)
-		e.Val.lru = c.Client.NS.touchLRU(e.Val.lru, c.nowMs)
+		e.Val.setLRU(c.Client.NS.touchLRU(e.Val.lru(), c.nowMs))
 		n++
 	}
 	c.R.Int(n)
@@ -173,13 +173,13 @@ func (c *Ctx) rename(nx bool) {
 			c.R.Int(0)
 			return
 		}
-		db.removeEntry(db.shardFor(d.Key), d)
+		db.removeEntry(db.shardFor(d.Key()), d)
 	}
-	val, exp := e.Val.val, expireOf(e)
-	db.removeEntry(db.shardFor(e.Key), e)
+	val, exp := e.Val.val(), expireOf(e)
+	db.removeEntry(db.shardFor(e.Key()), e)
 	ne := db.set(bstr(dst), val, false, c.nowMs)
 	if exp != 0 {
-		db.setExpire(db.shardFor(ne.Key), ne, exp)
+		db.setExpire(db.shardFor(ne.Key()), ne, exp)
 	}
 	c.Modified(src)
 	c.Modified(dst)
@@ -209,12 +209,12 @@ func cmdMove(c *Ctx) {
 		c.R.Int(0)
 		return
 	}
-	val, exp := e.Val.val, expireOf(e)
+	val, exp := e.Val.val(), expireOf(e)
 	ne := dst.set(bstr(key), val, false, c.nowMs)
 	if exp != 0 {
-		dst.setExpire(dst.shardFor(ne.Key), ne, exp)
+		dst.setExpire(dst.shardFor(ne.Key()), ne, exp)
 	}
-	src.removeEntry(src.shardFor(e.Key), e)
+	src.removeEntry(src.shardFor(e.Key()), e)
 	src.modified(bstr(key))
 	dst.modified(bstr(key))
 	src.notify(NotifyGeneric, "move_from", bstr(key))
@@ -257,18 +257,18 @@ func cmdCopy(c *Ctx) {
 		c.R.Int(0)
 		return
 	}
-	val, ok := copyValue(e.Val.val)
+	val, ok := copyValue(e.Val.val())
 	if !ok {
 		c.Error(ErrUnknownTypeObj)
 		return
 	}
 	exp := expireOf(e)
 	if old != nil {
-		dst.removeEntry(dst.shardFor(old.Key), old)
+		dst.removeEntry(dst.shardFor(old.Key()), old)
 	}
 	ne := dst.set(bstr(newkey), val, false, c.nowMs)
 	if exp != 0 {
-		dst.setExpire(dst.shardFor(ne.Key), ne, exp)
+		dst.setExpire(dst.shardFor(ne.Key()), ne, exp)
 	}
 	dst.modified(bstr(newkey))
 	dst.notify(NotifyGeneric, "copy_to", bstr(newkey))
@@ -302,10 +302,10 @@ func cmdRandomKey(c *Ctx) {
 		if expiredAt(e, c.nowMs) {
 			d.removeEntry(s, e)
 			c.Client.NS.Stats.ExpiredKeys.Add(1)
-			c.DB.expiredKey(e.Key)
+			c.DB.expiredKey(e.Key())
 			continue
 		}
-		c.R.BulkString(e.Key)
+		c.R.BulkString(e.Key())
 		return
 	}
 }
@@ -320,8 +320,8 @@ func cmdKeys(c *Ctx) {
 	d := c.DB.data
 	for i := range d.shards {
 		d.shards[i].keys.Each(func(e *Entry) bool {
-			if (all || GlobMatchString(pat, e.Key, false)) && !expiredAt(e, now) {
-				out = append(out, e.Key)
+			if (all || GlobMatchString(pat, e.Key(), false)) && !expiredAt(e, now) {
+				out = append(out, e.Key())
 			}
 			return true
 		})

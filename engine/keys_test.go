@@ -120,7 +120,7 @@ func TestRename(t *testing.T) {
 	l := &fakeList{items: []string{"a"}}
 	k.put(0, "list", l)
 	k.is(okReply(), "RENAME", "list", "list2")
-	if e := k.n.Default().DB(0).find("list2", k.nowMs()); e == nil || e.Val.val != l {
+	if e := k.n.Default().DB(0).find("list2", k.nowMs()); e == nil || e.Val.val() != l {
 		t.Fatal("value not moved")
 	}
 	checkTimers(t, k.n.Default())
@@ -159,7 +159,7 @@ func TestCopy(t *testing.T) {
 	k.put(0, "l", l)
 	k.is(intReply(1), "COPY", "l", "l2", "DB", "5")
 	e := k.n.Default().DB(5).find("l2", k.nowMs())
-	if e == nil || e.Val.val == l || len(e.Val.val.(*fakeList).items) != 2 {
+	if e == nil || e.Val.val() == l || len(e.Val.val().(*fakeList).items) != 2 {
 		t.Fatal("collection not duplicated")
 	}
 	k.put(0, "h", fakeNoCopy{})

@@ -15,21 +15,9 @@ const NumShards = 16
 // shardMask is a set of shard indexes, one bit each.
 type shardMask uint64
 
-// item is what the keyspace stores under a key.
-type item struct {
-	val any // int64, *shortStr, *Str, or a collection type
-	// timer is the key's registration in the expiry wheel, which holds
-	// its deadline (expireOf); nil when the key has no TTL. Keeping the
-	// deadline out of the item leaves a keyspace node 8 bytes of its
-	// size class for the key and a short value (dict.AddTail).
-	timer *timer
-	lru   uint32 // LRU clock or LFU counter, for OBJECT and eviction
-	snap  uint32 // the snapshot epoch in which the key was saved (snapshot.go)
-}
-
 // expireOf returns e's deadline in unix ms, 0 when it has no TTL.
 func expireOf(e *Entry) int64 {
-	if t := e.Val.timer; t != nil {
+	if t := e.Val.timer(); t != nil {
 		return t.expireAt()
 	}
 	return 0
@@ -314,20 +302,20 @@ func (db *DB) removeEntry(s *shard, e *Entry) { db.data.removeEntry(s, e) }
 func (d *dbData) removeEntry(s *shard, e *Entry) {
 	s.preserve(e)
 	d.untrackStored(e)
-	if e.Val.timer != nil {
+	if e.Val.timer() != nil {
 		d.dropTimer(s, e)
 	}
-	s.keys.Delete(e.Key)
+	s.keys.Delete(e.Key())
 	d.unstored(s, e)
 }
 
 // dropTimer unlinks e's timer and forgets its deadline; e has a timer.
 func (d *dbData) dropTimer(s *shard, e *Entry) {
-	t := e.Val.timer
+	t := e.Val.timer()
 	d.wheelMu.Lock()
 	d.wheel.remove(t)
 	d.wheelMu.Unlock()
-	e.Val.timer = nil
+	e.Val.makePersistent()
 	d.timerCharge(s, -1)
 	s.volatile--
 	s.deadlines = s.deadlines.sub(t.expireAt())
@@ -340,7 +328,7 @@ func (d *dbData) dropTimer(s *shard, e *Entry) {
 func (db *DB) setExpire(s *shard, e *Entry, at int64) {
 	d := db.data
 	if at == 0 {
-		if e.Val.timer != nil {
+		if e.Val.timer() != nil {
 			d.dropTimer(s, e)
 		}
 		return
@@ -350,10 +338,10 @@ func (db *DB) setExpire(s *shard, e *Entry, at int64) {
 		d.wheel = newWheel(db.ns.node.nowMs())
 		d.hasWheel.Store(true)
 	}
-	t := e.Val.timer
+	t := e.Val.timer()
 	if t == nil {
-		t = &timer{key: e.Key, level: -1}
-		e.Val.timer = t
+		t = e.Val.makeVolatile()
+		t.key, t.level = e.Key(), -1
 		d.timerCharge(s, 1)
 		s.volatile++
 	} else {
@@ -428,7 +416,7 @@ func (ns *Namespace) expireBatch(i int, now int64, buf []*timer) (due, deleted i
 		s.mu.Lock()
 		// The key may have been deleted, re-created or given a new TTL
 		// since its timer came due.
-		if e := s.keys.Find(t.key); e != nil && e.Val.timer == t && t.expireAt() < now {
+		if e := s.keys.Find(t.key); e != nil && e.Val.timer() == t && t.expireAt() < now {
 			d.removeEntry(s, e)
 			deleted++
 			db.expiredKey(t.key)

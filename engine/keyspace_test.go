@@ -80,12 +80,12 @@ func checkTimers(t testing.TB, ns *Namespace) {
 			n := 0
 			var sum int128
 			s.keys.Each(func(e *Entry) bool {
-				tm := e.Val.timer
+				tm := e.Val.timer()
 				switch {
 				case expireOf(e) == 0 && tm != nil:
-					t.Fatalf("db %d: %q has a timer but no TTL", db.index, e.Key)
+					t.Fatalf("db %d: %q has a timer but no TTL", db.index, e.Key())
 				case expireOf(e) != 0 && tm == nil:
-					t.Fatalf("db %d: %q has a TTL but no timer", db.index, e.Key)
+					t.Fatalf("db %d: %q has a TTL but no timer", db.index, e.Key())
 				case tm != nil:
 					// The key goes once now > expire: its timer is due at
 					// expire+1 (at expire for the largest deadline).
@@ -93,8 +93,8 @@ func checkTimers(t testing.TB, ns *Namespace) {
 					if due < math.MaxInt64 {
 						due++
 					}
-					if tm.level < 0 || tm.deadline != due || tm.key != e.Key {
-						t.Fatalf("db %d: %q timer %+v, expire %d", db.index, e.Key, *tm, expireOf(e))
+					if tm.level < 0 || tm.deadline != due || tm.key != e.Key() {
+						t.Fatalf("db %d: %q timer %+v, expire %d", db.index, e.Key(), *tm, expireOf(e))
 					}
 					timers[tm] = true
 					n++

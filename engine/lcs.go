@@ -19,7 +19,7 @@ type lcsRange struct {
 func cmdLCS(c *Ctx) {
 	ea := c.Lookup(c.Args[1])
 	eb := c.Lookup(c.Args[2])
-	if (ea != nil && !isString(ea.Val.val)) || (eb != nil && !isString(eb.Val.val)) {
+	if (ea != nil && !isString(ea.Val.val())) || (eb != nil && !isString(eb.Val.val())) {
 		c.Error(ErrLCSWrongType)
 		return
 	}
@@ -107,7 +107,7 @@ func lcsOperand(e *Entry) []byte {
 	if e == nil {
 		return nil
 	}
-	b, _ := stringBytes(e.Val.val, make([]byte, 0, 20))
+	b, _ := stringBytes(e.Val.val(), make([]byte, 0, 20))
 	return b
 }
 

@@ -39,7 +39,7 @@ func (c *Ctx) lookupList(key []byte, write bool) (l *List, e *Entry, ok bool) {
 	if e == nil {
 		return nil, nil, true
 	}
-	l, ok = e.Val.val.(*List)
+	l, ok = e.Val.val().(*List)
 	if !ok {
 		c.Error(ErrWrongType)
 		return nil, nil, false
@@ -54,7 +54,7 @@ func (c *Ctx) listFill() int64 { return c.Node.ListMaxListpackSize() }
 // no extra dirty count), else tries the shrinking conversion.
 func (c *Ctx) dropIfEmpty(l *List, e *Entry) bool {
 	if l.n == 0 {
-		c.DB.removeEntry(c.DB.shardFor(e.Key), e)
+		c.DB.removeEntry(c.DB.shardFor(e.Key()), e)
 		return true
 	}
 	l.shrink(c.listFill())
@@ -526,7 +526,7 @@ func (c *Ctx) lmove(srcHead, dstHead bool) {
 	// The destination's type is checked before popping; listPush then
 	// looks it up (once, for the access time) to push.
 	if e := c.DB.find(bstr(c.Args[2]), c.nowMs); e != nil {
-		if _, isList := e.Val.val.(*List); !isList {
+		if _, isList := e.Val.val().(*List); !isList {
 			c.Error(ErrWrongType)
 			return
 		}

@@ -127,14 +127,14 @@ func (s *shard) bucketsDelta() int64 {
 // stored charges a key just added to shard s of d.
 func (d *dbData) stored(s *shard, e *Entry) {
 	d.nkeys.Add(1)
-	d.charge(s, keyMem(len(e.Key))+chargeValue(e.Val.val)+s.bucketsDelta())
+	d.charge(s, keyMem(len(e.Key()))+chargeValue(e.Val.val())+s.bucketsDelta())
 }
 
 // unstored credits a key just deleted from shard s of d (its timer was
 // credited when it was dropped).
 func (d *dbData) unstored(s *shard, e *Entry) {
 	d.nkeys.Add(-1)
-	d.charge(s, s.bucketsDelta()-keyMem(len(e.Key))-acctOf(e.Val.val))
+	d.charge(s, s.bucketsDelta()-keyMem(len(e.Key()))-acctOf(e.Val.val()))
 }
 
 // timerCharge charges (n 1) or credits (n -1) a TTL timer.
@@ -145,13 +145,13 @@ func (d *dbData) timerCharge(s *shard, n int64) {
 
 // revalued charges the value of e, which replaced one charged old bytes.
 func (d *dbData) revalued(s *shard, e *Entry, old int64) {
-	d.charge(s, chargeValue(e.Val.val)-old)
+	d.charge(s, chargeValue(e.Val.val())-old)
 }
 
 // reconcile charges the change in size of e's value since its last
 // charge.
 func (d *dbData) reconcile(s *shard, e *Entry) {
-	v := e.Val.val
+	v := e.Val.val()
 	if _, ok := v.(int64); ok {
 		return
 	}
@@ -178,9 +178,9 @@ func (d *dbData) memTotal() int64 {
 // current one (INCR on an integer, a string made raw ...), keeping the
 // accounting right.
 func (c *Ctx) replaceValue(e *Entry, v any) {
-	old := acctOf(e.Val.val)
-	e.Val.val = v
-	c.DB.data.revalued(c.DB.shardFor(e.Key), e, old)
+	old := acctOf(e.Val.val())
+	e.Val.setVal(v)
+	c.DB.data.revalued(c.DB.shardFor(e.Key()), e, old)
 }
 
 // afterWrite reconciles the sizes of a write command's keys after it ran

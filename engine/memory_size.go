@@ -101,28 +101,25 @@ func strMem(n int) int64 { return noscanMem(int64(n)) }
 
 // Fixed sizes of the keyspace's own structures.
 var (
-	// keyNodeSize is a keyspace dict node: next pointer, key header and
-	// the item.
+	// keyNodeSize is a keyspace dict node: next pointer and the item.
 	keyNodeSize = int64(unsafe.Sizeof(Entry{}))
-	// timerMem is the expiry wheel timer of a volatile key.
-	timerMem = scanMem(int64(unsafe.Sizeof(timer{})))
+	// timerMem is what a TTL adds to a key: its volatile, with the
+	// expiry wheel timer.
+	timerMem = scanMem(int64(unsafe.Sizeof(volatile{})))
 	// dictMem is a dict.Dict header.
 	dictMem = scanMem(int64(unsafe.Sizeof(dict.Dict[string]{})))
 )
 
 // dictNodeMem is the cost of a dict node of nodeSize bytes holding a
-// key of klen bytes: dict.newNode stores keys of up to dict.MaxInline
-// bytes in the node's own allocation, in the room its size class leaves.
+// key of klen bytes: the size class of the node, a length byte and the
+// key, or for a key longer than dict.MaxShortKey, the node with its
+// string header and the key's own allocation (dict.NodeMem).
 func dictNodeMem(nodeSize int64, klen int) int64 {
-	switch {
-	case klen == 0:
-		return scanMem(nodeSize)
-	case klen <= dict.MaxInline:
-		// The node's size class, whose room after the node holds the
-		// key (dict.newRoom).
-		return scanMem(nodeSize + int64(klen))
+	n := dict.NodeMem(nodeSize, klen, 0, scanMem)
+	if klen > dict.MaxShortKey {
+		n += strMem(klen)
 	}
-	return scanMem(nodeSize) + strMem(klen)
+	return n
 }
 
 // keyMem is what a key costs the keyspace besides its value: its dict

@@ -62,13 +62,13 @@ func auditMemory(t testing.TB, ns *Namespace) {
 			sum := bucketsMem(s.buckets)
 			var bad []string
 			s.keys.Each(func(e *Entry) bool {
-				v := e.Val.val
+				v := e.Val.val()
 				acct, size := acctOf(v), freshSize(v)
 				if acct != size && len(bad) < 5 {
-					bad = append(bad, fmt.Sprintf("%q (%T %s): charged %d, size %d", e.Key, v, encodingName(v), acct, size))
+					bad = append(bad, fmt.Sprintf("%q (%T %s): charged %d, size %d", e.Key(), v, encodingName(v), acct, size))
 				}
-				sum += keyMem(len(e.Key)) + acct
-				if e.Val.timer != nil {
+				sum += keyMem(len(e.Key())) + acct
+				if e.Val.timer() != nil {
 					sum += timerMem
 				}
 				return true
@@ -104,10 +104,11 @@ func TestSizeClasses(t *testing.T) {
 			t.Errorf("scanMem(%d) = %d, want %d", tc.in, got, tc.want)
 		}
 	}
-	// A 56-byte node: keys of 8, 24, 40 bytes fill its 64, 80, 96-byte
-	// size classes.
-	if keyNodeSize != 56 || keyMem(8) != 64 || keyMem(24) != 80 || keyMem(25) != 96 || keyMem(100) != 64+112 {
-		t.Errorf("keyNodeSize %d, keyMem 8/24/25/100 = %d/%d/%d/%d", keyNodeSize, keyMem(8), keyMem(24), keyMem(25), keyMem(100))
+	// A 24-byte node and a length byte: keys of 7, 23, 39 bytes fill
+	// its 32, 48, 64-byte size classes; a key of 300 bytes has its own
+	// allocation after a 24-byte string header.
+	if keyNodeSize != 24 || keyMem(7) != 32 || keyMem(8) != 48 || keyMem(23) != 48 || keyMem(24) != 64 || keyMem(100) != 128 || keyMem(300) != 48+320 {
+		t.Errorf("keyNodeSize %d, keyMem 7/8/23/24/100/300 = %d/%d/%d/%d/%d/%d", keyNodeSize, keyMem(7), keyMem(8), keyMem(23), keyMem(24), keyMem(100), keyMem(300))
 	}
 	if bucketsMem(4) != 32 || bucketsMem(4+8) != 32+64 || bucketsMem(1024) != 9472 {
 		t.Errorf("bucketsMem = %d %d %d", bucketsMem(4), bucketsMem(12), bucketsMem(1024))

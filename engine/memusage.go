@@ -18,8 +18,8 @@ func (c *Ctx) MemoryUsage(key []byte) (n int64, ok bool) {
 	if e == nil {
 		return 0, false
 	}
-	n = keyMem(len(e.Key)) + valueSize(e.Val.val)
-	if e.Val.timer != nil {
+	n = keyMem(len(e.Key())) + valueSize(e.Val.val())
+	if e.Val.timer() != nil {
 		n += timerMem
 	}
 	return n, true

@@ -37,7 +37,7 @@ func (c *Ctx) objectLookup() *Entry {
 
 func cmdObjectEncoding(c *Ctx) {
 	if e := c.objectLookup(); e != nil {
-		c.R.BulkString(encodingName(e.Val.val))
+		c.R.BulkString(encodingName(e.Val.val()))
 	}
 }
 
@@ -50,7 +50,7 @@ func cmdObjectRefcount(c *Ctx) {
 	if e == nil {
 		return
 	}
-	if v, ok := e.Val.val.(int64); ok && v >= 0 && v < sharedIntegers && c.Client.NS.sharesIntegers() {
+	if v, ok := e.Val.val().(int64); ok && v >= 0 && v < sharedIntegers && c.Client.NS.sharesIntegers() {
 		c.R.Int(sharedRefcount)
 		return
 	}
@@ -72,7 +72,7 @@ func cmdObjectIdletime(c *Ctx) {
 		c.Error(ErrLFUSelected)
 		return
 	}
-	c.R.Int(idleMs(e.Val.lru, c.nowMs) / 1000)
+	c.R.Int(idleMs(e.Val.lru(), c.nowMs) / 1000)
 }
 
 func cmdObjectFreq(c *Ctx) {
@@ -84,7 +84,7 @@ func cmdObjectFreq(c *Ctx) {
 		c.Error(ErrLFUNotSelected)
 		return
 	}
-	c.R.Int(int64(c.Node.lfuCounter(e.Val.lru, c.nowMs)))
+	c.R.Int(int64(c.Node.lfuCounter(e.Val.lru(), c.nowMs)))
 }
 
 // objectHelp is OBJECT HELP's text between Valkey's generic heading and

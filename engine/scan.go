@@ -207,10 +207,10 @@ func (db *DB) scan(cursor uint64, o *scanOpts, now int64) (keys []string, next u
 	var batch []*Entry
 	collect := func(e *Entry) {
 		sampled++
-		if o.typ != "" && typeName(e.Val.val) != o.typ {
+		if o.typ != "" && typeName(e.Val.val()) != o.typ {
 			return
 		}
-		if !o.matches(e.Key) {
+		if !o.matches(e.Key()) {
 			return
 		}
 		batch = append(batch, e)
@@ -223,14 +223,14 @@ func (db *DB) scan(cursor uint64, o *scanOpts, now int64) (keys []string, next u
 		dc = s.keys.Scan(dc, collect)
 		for _, e := range batch {
 			if expiredAt(e, now) {
-				if s.keys.Find(e.Key) == e {
+				if s.keys.Find(e.Key()) == e {
 					d.removeEntry(s, e)
 					expired++
-					db.expiredKey(e.Key)
+					db.expiredKey(e.Key())
 				}
 				continue
 			}
-			keys = append(keys, e.Key)
+			keys = append(keys, e.Key())
 		}
 		if dc == 0 {
 			s.mu.Unlock()

@@ -195,7 +195,7 @@ func (s *Set) Copy() any {
 	}
 	d := dict.New[struct{}]()
 	s.ht.Each(func(n *dict.Node[struct{}]) bool {
-		d.Add(n.Key, struct{}{})
+		d.Add(n.Key(), struct{}{})
 		return true
 	})
 	return &Set{enc: setHT, ht: d}
@@ -227,7 +227,7 @@ func (s *Set) memSize() int64 {
 	if !s.counted {
 		s.elems = 0
 		s.ht.Each(func(n *dictSetNode) bool {
-			s.elems += setMemberMem(len(n.Key), setHT)
+			s.elems += setMemberMem(len(n.Key()), setHT)
 			return true
 		})
 		s.counted = true
@@ -421,7 +421,7 @@ func (s *Set) each(fn func(e setElem) bool) {
 			}
 		}
 	default:
-		s.ht.Each(func(n *dict.Node[struct{}]) bool { return fn(setElem{s: n.Key}) })
+		s.ht.Each(func(n *dict.Node[struct{}]) bool { return fn(setElem{s: n.Key()}) })
 	}
 }
 
@@ -467,7 +467,7 @@ func (s *Set) random() setElem {
 		_, _, m := s.lpNth(rand.IntN(s.lpN))
 		return setElem{s: m}
 	}
-	return setElem{s: s.ht.Random().Key}
+	return setElem{s: s.ht.Random().Key()}
 }
 
 // popRandom removes and returns a random member. The set must not be
@@ -485,9 +485,9 @@ func (s *Set) popRandom() setElem {
 		return setElem{s: m}
 	}
 	n := s.ht.Random()
-	s.ht.Delete(n.Key)
-	s.grow(-setMemberMem(len(n.Key), setHT))
-	return setElem{s: n.Key}
+	s.ht.Delete(n.Key())
+	s.grow(-setMemberMem(len(n.Key()), setHT))
+	return setElem{s: n.Key()}
 }
 
 // lpSample picks k distinct listpack indexes uniformly, in ascending order

@@ -56,7 +56,7 @@ func (c *Ctx) setFor(key []byte, forWrite bool) (s *Set, ok bool) {
 	if e == nil {
 		return nil, true
 	}
-	s, isSet := e.Val.val.(*Set)
+	s, isSet := e.Val.val().(*Set)
 	if !isSet {
 		c.Error(ErrWrongType)
 		return nil, false
@@ -182,11 +182,11 @@ func cmdSMove(c *Ctx) {
 		c.R.Int(0)
 		return
 	}
-	src, isSet := se.Val.val.(*Set)
+	src, isSet := se.Val.val().(*Set)
 	var dst *Set
 	if de != nil {
 		var dstIsSet bool
-		dst, dstIsSet = de.Val.val.(*Set)
+		dst, dstIsSet = de.Val.val().(*Set)
 		isSet = isSet && dstIsSet
 	}
 	if !isSet {
@@ -510,8 +510,8 @@ func cmdSScan(c *Ctx) {
 		for {
 			next = s.ht.Scan(next, func(n *dictSetNode) {
 				sampled++
-				if o.matches(n.Key) {
-					out = append(out, n.Key)
+				if o.matches(n.Key()) {
+					out = append(out, n.Key())
 				}
 			})
 			if next == 0 || maxIter == 0 || sampled >= o.count {

@@ -306,7 +306,7 @@ func TestSetCopyAndMemory(t *testing.T) {
 		k.is(":0\r\n", "SISMEMBER", "s", "new")
 		k.is(":"+strconv.Itoa(len(ms))+"\r\n", "SCARD", "s")
 		e := k.n.Default().DB(0).find("s", k.nowMs())
-		if n := ValueMemUsage(e.Val.val); n < int64(8*len(ms)) {
+		if n := ValueMemUsage(e.Val.val()); n < int64(8*len(ms)) {
 			t.Errorf("MemUsage of %d members = %d", len(ms), n)
 		}
 	}

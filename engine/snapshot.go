@@ -280,7 +280,7 @@ func (ds *dbSnap) emitWith(e *Entry, emit SnapshotEmit) {
 		return
 	}
 	r := recordPool.Get().(*SnapshotRecord)
-	*r = SnapshotRecord{NS: ds.ns.name, DB: ds.db, Key: e.Key, Value: e.Val.val, Expire: expireOf(e)}
+	*r = SnapshotRecord{NS: ds.ns.name, DB: ds.db, Key: e.Key(), Value: e.Val.val(), Expire: expireOf(e)}
 	err := emit(r)
 	*r = SnapshotRecord{}
 	recordPool.Put(r)
@@ -398,7 +398,7 @@ func (ns *Namespace) LoadKey(db int, key []byte, val any, expire int64) {
 	if old := sh.keys.Find(k); old != nil {
 		d.data.removeEntry(sh, old)
 	}
-	e := sh.keys.Add(k, item{val: val, lru: ns.initLRU(ns.node.nowMs())})
+	e := sh.keys.Add(k, newItem(val, ns.initLRU(ns.node.nowMs())))
 	d.data.stored(sh, e) // memory.go
 	d.data.trackStored(e)
 	if expire != 0 {

@@ -114,7 +114,7 @@ func (c *Ctx) sortLookup(pat, subst []byte, buf *[]byte) (val []byte, ok bool) {
 		return nil, false
 	}
 	if field != nil {
-		h, isHash := e.Val.val.(*Hash)
+		h, isHash := e.Val.val().(*Hash)
 		if !isHash {
 			return nil, false
 		}
@@ -124,7 +124,7 @@ func (c *Ctx) sortLookup(pat, subst []byte, buf *[]byte) (val []byte, ok bool) {
 		}
 		return unsafeBytes(v), true
 	}
-	return stringBytes(e.Val.val, nil)
+	return stringBytes(e.Val.val(), nil)
 }
 
 // sortWeight converts a weight as SORT's strtod check does: the empty
@@ -156,7 +156,7 @@ func (c *Ctx) sortGeneric(readonly bool) {
 	}
 	var val any
 	if e := c.Lookup(c.Args[1]); e != nil {
-		val = e.Val.val
+		val = e.Val.val()
 	}
 	var n int
 	switch v := val.(type) {

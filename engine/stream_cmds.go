@@ -48,7 +48,7 @@ func (c *Ctx) readStream(key []byte) (s *Stream, found, ok bool) {
 	if e == nil {
 		return nil, false, true
 	}
-	s, ok = e.Val.val.(*Stream)
+	s, ok = e.Val.val().(*Stream)
 	if !ok {
 		c.Error(ErrWrongType)
 	}
@@ -62,7 +62,7 @@ func (c *Ctx) writeStream(key []byte) (s *Stream, ok bool) {
 	if e == nil {
 		return nil, true
 	}
-	s, ok = e.Val.val.(*Stream)
+	s, ok = e.Val.val().(*Stream)
 	if !ok {
 		c.Error(ErrWrongType)
 	}

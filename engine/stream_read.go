@@ -186,7 +186,7 @@ func cmdXRead(c *Ctx) {
 		if e == nil {
 			continue
 		}
-		s := e.Val.val.(*Stream)
+		s := e.Val.val().(*Stream)
 		gt := ids[i]
 		serve, history := false, false
 		var g *streamGroup

@@ -14,7 +14,7 @@ func (k *kt) stream(key string) *Stream {
 	if e == nil {
 		k.t.Fatalf("no key %q", key)
 	}
-	s, ok := e.Val.val.(*Stream)
+	s, ok := e.Val.val().(*Stream)
 	if !ok {
 		k.t.Fatalf("%q is not a stream", key)
 	}

@@ -42,7 +42,7 @@ func (c *Ctx) getString(key []byte) (b []byte, found, ok bool) {
 	if e == nil {
 		return nil, false, true
 	}
-	b, ok = stringBytes(e.Val.val, c.scratch[:])
+	b, ok = stringBytes(e.Val.val(), c.scratch[:])
 	if !ok {
 		c.Error(ErrWrongType)
 	}
@@ -260,7 +260,7 @@ func cmdGetEx(c *Ctx) {
 		c.R.Null()
 		return
 	}
-	b, isStr := stringBytes(e.Val.val, c.scratch[:])
+	b, isStr := stringBytes(e.Val.val(), c.scratch[:])
 	if !isStr {
 		c.Error(ErrWrongType)
 		return
@@ -314,7 +314,7 @@ func cmdMGet(c *Ctx) {
 			c.R.Null()
 			continue
 		}
-		if b, ok := stringBytes(e.Val.val, c.scratch[:]); ok {
+		if b, ok := stringBytes(e.Val.val(), c.scratch[:]); ok {
 			c.R.Bulk(b)
 		} else {
 			c.R.Null()

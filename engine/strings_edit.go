@@ -37,20 +37,20 @@ func stringLen(v any) int {
 // edit in place, as Valkey's dbUnshareStringValue does (an int or embstr
 // becomes raw), and returns it. e must hold a string.
 func rawString(e *Entry) *Str {
-	switch v := e.Val.val.(type) {
+	switch v := e.Val.val().(type) {
 	case *Str:
 		v.Raw = true
 		return v
 	case *shortStr:
 		// As for an integer, the dispatcher charges the difference.
 		s := &Str{B: bytes.Clone(v.bytes()), Raw: true, acct: uint32(v.memSize())}
-		e.Val.val = s
+		e.Val.setVal(s)
 		return s
 	case int64:
 		// It inherits the integer's memory charge: the dispatcher
 		// charges the difference after the command (memory.go).
 		s := &Str{B: strconv.AppendInt(nil, v, 10), Raw: true, acct: uint32(intMem(v))}
-		e.Val.val = s
+		e.Val.setVal(s)
 		return s
 	}
 	panic("engine: rawString on a non-string value")
@@ -90,11 +90,11 @@ func cmdAppend(c *Ctx) {
 		c.R.Int(int64(len(add)))
 		return
 	}
-	if !isString(e.Val.val) {
+	if !isString(e.Val.val()) {
 		c.Error(ErrWrongType)
 		return
 	}
-	if !c.checkStringLength(int64(stringLen(e.Val.val)), int64(len(add))) {
+	if !c.checkStringLength(int64(stringLen(e.Val.val())), int64(len(add))) {
 		return
 	}
 	s := rawString(e)
@@ -111,11 +111,11 @@ func cmdStrlen(c *Ctx) {
 		c.R.Int(0)
 		return
 	}
-	if !isString(e.Val.val) {
+	if !isString(e.Val.val()) {
 		c.Error(ErrWrongType)
 		return
 	}
-	c.R.Int(int64(stringLen(e.Val.val)))
+	c.R.Int(int64(stringLen(e.Val.val())))
 }
 
 // cmdGetRange is GETRANGE and its old name SUBSTR.
@@ -182,12 +182,12 @@ func cmdSetRange(c *Ctx) {
 		c.R.Int(int64(len(b)))
 		return
 	}
-	if !isString(e.Val.val) {
+	if !isString(e.Val.val()) {
 		c.Error(ErrWrongType)
 		return
 	}
 	if len(val) == 0 {
-		c.R.Int(int64(stringLen(e.Val.val)))
+		c.R.Int(int64(stringLen(e.Val.val())))
 		return
 	}
 	if !c.checkStringLength(offset, int64(len(val))) {

@@ -58,7 +58,7 @@ func (st *strTester) encoding(key string) string {
 	if e == nil {
 		return "(nil)"
 	}
-	return encodingName(e.Val.val)
+	return encodingName(e.Val.val())
 }
 
 // ttl returns the key's deadline in ms from now, -1 without TTL, -2 when

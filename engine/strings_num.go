@@ -9,7 +9,7 @@ func (c *Ctx) incrBy(key []byte, delta int64) {
 	e := c.LookupWrite(key)
 	var cur int64
 	if e != nil {
-		switch v := e.Val.val.(type) {
+		switch v := e.Val.val().(type) {
 		case int64:
 			cur = v
 		case *Str, *shortStr:
@@ -73,7 +73,7 @@ func cmdIncrByFloat(c *Ctx) {
 	e := c.LookupWrite(key)
 	var cur LongDouble
 	if e != nil {
-		switch v := e.Val.val.(type) {
+		switch v := e.Val.val().(type) {
 		case int64:
 			cur = LongDoubleFromInt(v)
 		case *Str, *shortStr:

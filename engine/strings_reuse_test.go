@@ -12,12 +12,12 @@ func TestSetReusesStringBuffer(t *testing.T) {
 	k := newKT(t)
 	k.is("+OK\r\n", "SET", "s", "hello world")
 	e := entryOf(k, "s")
-	before, ok := e.Val.val.(*shortStr)
+	before, ok := e.Val.val().(*shortStr)
 	if !ok {
-		t.Fatalf("a short value is stored as %T", e.Val.val)
+		t.Fatalf("a short value is stored as %T", e.Val.val())
 	}
 	k.is("+OK\r\n", "SET", "s", "hi")
-	if e.Val.val.(*shortStr) != before {
+	if e.Val.val().(*shortStr) != before {
 		t.Fatal("SET of a shorter value did not reuse the storage")
 	}
 	k.is("$2\r\nhi\r\n", "GET", "s")
@@ -38,17 +38,17 @@ func TestSetReusesStringBuffer(t *testing.T) {
 	k.is("$3\r\nraw\r\n", "OBJECT", "ENCODING", "s")
 	k.is("$100\r\n"+mid+"\r\n", "GET", "s")
 	k.is("+OK\r\n", "SET", "s", "tiny")
-	if v, ok := e.Val.val.(*shortStr); !ok || v.cap > 64 {
-		t.Fatalf("a 4-byte value is stored as %T %+v", e.Val.val, e.Val.val)
+	if v, ok := e.Val.val().(*shortStr); !ok || v.cap > 64 {
+		t.Fatalf("a 4-byte value is stored as %T %+v", e.Val.val(), e.Val.val())
 	}
 	k.is("$4\r\ntiny\r\n", "GET", "s")
 
 	// Long values keep a Str whose buffer is reused.
 	long := strings.Repeat("w", 1000)
 	k.is("+OK\r\n", "SET", "s", long)
-	big := e.Val.val.(*Str)
+	big := e.Val.val().(*Str)
 	k.is("+OK\r\n", "SET", "s", long[:900])
-	if e.Val.val.(*Str) != big {
+	if e.Val.val().(*Str) != big {
 		t.Fatal("SET of a shorter long value did not reuse the buffer")
 	}
 	k.is(":900\r\n", "STRLEN", "s")
@@ -77,24 +77,24 @@ func TestShortStringEdits(t *testing.T) {
 	k.is("+OK\r\n", "SET", "e", "")
 	k.is(":0\r\n", "STRLEN", "e")
 	k.is("$0\r\n\r\n", "GET", "e")
-	// An empty value ending its node's allocation (a 56-byte node, a
-	// 5-byte key and the 3-byte header fill the 64-byte class): no
-	// pointer past the object (checkptr, under -race).
-	k.is("+OK\r\n", "SET", "abcde", "")
-	k.is("$0\r\n\r\n", "GET", "abcde")
-	k.is("+OK\r\n", "SET", "abcde", "")
-	k.is(":1\r\n", "APPEND", "abcde", "x")
-	k.is("$1\r\nx\r\n", "GET", "abcde")
+	// An empty value ending its node's allocation (a 24-byte node, a
+	// length byte, a 4-byte key and the 3-byte header fill the 32-byte
+	// class): no pointer past the object (checkptr, under -race).
+	k.is("+OK\r\n", "SET", "abcd", "")
+	k.is("$0\r\n\r\n", "GET", "abcd")
+	k.is("+OK\r\n", "SET", "abcd", "")
+	k.is(":1\r\n", "APPEND", "abcd", "x")
+	k.is("$1\r\nx\r\n", "GET", "abcd")
 	k.is(":1\r\n", "COPY", "s", "c")
 	k.is("+OK\r\n", "SET", "s", "zz")
 	k.is("$6\r\nabcdef\r\n", "GET", "c")
 	max := strings.Repeat("m", shortStrMax)
 	k.is("+OK\r\n", "SET", "m", max)
-	if _, ok := entryOf(k, "m").Val.val.(*shortStr); !ok {
+	if _, ok := entryOf(k, "m").Val.val().(*shortStr); !ok {
 		t.Fatalf("a %d-byte value is not short", shortStrMax)
 	}
 	k.is("+OK\r\n", "SET", "m", max+"m")
-	if _, ok := entryOf(k, "m").Val.val.(*Str); !ok {
+	if _, ok := entryOf(k, "m").Val.val().(*Str); !ok {
 		t.Fatalf("a %d-byte value is short", shortStrMax+1)
 	}
 	k.is(fmt.Sprintf("$%d\r\n%sm\r\n", shortStrMax+1, max), "GET", "m")
@@ -110,7 +110,7 @@ func entryOf(k *kt, key string) *Entry {
 func TestInlineShortString(t *testing.T) {
 	k := newKT(t)
 	inline := func(key string) bool {
-		s, ok := entryOf(k, key).Val.val.(*shortStr)
+		s, ok := entryOf(k, key).Val.val().(*shortStr)
 		return ok && s.inl != 0
 	}
 	k.is("+OK\r\n", "SET", "a", "val")
@@ -134,7 +134,7 @@ func TestInlineShortString(t *testing.T) {
 	k.is(":1\r\n", "MOVE", "c", "1")
 	k.cl.DB = 1
 	k.is("$1\r\nx\r\n", "GET", "c")
-	if s, ok := k.n.Default().DB(1).find("c", 0).Val.val.(*shortStr); !ok || s.inl != 0 {
+	if s, ok := k.n.Default().DB(1).find("c", 0).Val.val().(*shortStr); !ok || s.inl != 0 {
 		t.Fatal("MOVE kept a value living in the old key's node")
 	}
 	k.cl.DB = 0

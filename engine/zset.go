@@ -241,7 +241,7 @@ func (z *ZSet) addNew(n *Node, member string, score float64) {
 // node.
 func (z *ZSet) skInsert(member string, score float64) *zNode {
 	dn, _ := z.sk.dict.Upsert(member)
-	x := z.sk.zsl.insert(dn.Key, score)
+	x := z.sk.zsl.insert(dn.Key(), score)
 	dn.Val = x
 	z.grow(zsetMemberMem(len(member), x.nlevel))
 	return x

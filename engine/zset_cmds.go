@@ -67,7 +67,7 @@ func (c *Ctx) zsetRead(key []byte) (*ZSet, bool) {
 	if e == nil {
 		return nil, true
 	}
-	z, ok := e.Val.val.(*ZSet)
+	z, ok := e.Val.val().(*ZSet)
 	if !ok {
 		c.Error(ErrWrongType)
 		return nil, false
@@ -81,7 +81,7 @@ func (c *Ctx) zsetWrite(key []byte) (*ZSet, bool) {
 	if e == nil {
 		return nil, true
 	}
-	z, ok := e.Val.val.(*ZSet)
+	z, ok := e.Val.val().(*ZSet)
 	if !ok {
 		c.Error(ErrWrongType)
 		return nil, false

@@ -15,9 +15,9 @@ func zsetOf(t *testing.T, k *kt, key string) *ZSet {
 	if e == nil {
 		t.Fatalf("%s: no such key", key)
 	}
-	z, ok := e.Val.val.(*ZSet)
+	z, ok := e.Val.val().(*ZSet)
 	if !ok {
-		t.Fatalf("%s: %T", key, e.Val.val)
+		t.Fatalf("%s: %T", key, e.Val.val())
 	}
 	return z
 }

@@ -202,8 +202,8 @@ func cmdZScan(c *Ctx) {
 		var sampled int64
 		fn := func(n *dict.Node[*zNode]) {
 			sampled++
-			if o.matches(n.Key) {
-				out = append(out, zEntry{n.Key, n.Val.score})
+			if o.matches(n.Key()) {
+				out = append(out, zEntry{n.Key(), n.Val.score})
 			}
 		}
 		for {

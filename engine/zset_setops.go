@@ -147,7 +147,7 @@ func zsetOpGeneric(c *Ctx, dst []byte, numIdx int, op zsetOp, cardOnly bool) {
 	for i := range src {
 		src[i].weight = 1
 		if e := c.Lookup(args[j]); e != nil {
-			switch v := e.Val.val.(type) {
+			switch v := e.Val.val().(type) {
 			case *ZSet:
 				src[i].z = v
 			case *Set:

@@ -16,14 +16,6 @@ import (
 	"math/rand/v2"
 )
 
-// Node is one element of a Dict. Its Key must not be changed while the node
-// is in a table; Val belongs to the caller.
-type Node[V any] struct {
-	next *Node[V]
-	Key  string
-	Val  V
-}
-
 const (
 	minSize = 4
 	// rehashStep is the number of buckets moved from the old table to the
@@ -44,6 +36,7 @@ type table[V any] struct {
 
 // Dict is a hash table from string keys to nodes holding V.
 type Dict[V any] struct {
+	lay   *layout
 	seed  maphash.Seed
 	ht    [2]table[V] // ht[1] is in use only while rehashing
 	rehix int         // next bucket of ht[0] to move; -1 when not rehashing
@@ -51,7 +44,7 @@ type Dict[V any] struct {
 
 // New returns an empty Dict.
 func New[V any]() *Dict[V] {
-	return &Dict[V]{seed: maphash.MakeSeed(), rehix: -1}
+	return &Dict[V]{lay: layoutOf[V](), seed: maphash.MakeSeed(), rehix: -1}
 }
 
 // Len returns the number of elements.
@@ -77,7 +70,7 @@ func (d *Dict[V]) Find(key string) *Node[V] {
 			break
 		}
 		for n := tb.buckets[h&tb.mask]; n != nil; n = n.next {
-			if n.Key == key {
+			if n.Key() == key {
 				return n
 			}
 		}
@@ -95,7 +88,7 @@ func (d *Dict[V]) Upsert(key string) (n *Node[V], added bool) {
 		return n, false
 	}
 	var zero V
-	n = newNode(key, zero)
+	n, _ = newNode(d.lay, key, zero, 0)
 	d.insert(n)
 	return n, true
 }
@@ -103,7 +96,7 @@ func (d *Dict[V]) Upsert(key string) (n *Node[V], added bool) {
 // Add inserts a node for a key the caller knows is absent and returns it.
 // The Dict keeps its own copy of key.
 func (d *Dict[V]) Add(key string, val V) *Node[V] {
-	n := newNode(key, val)
+	n, _ := newNode(d.lay, key, val, 0)
 	d.insert(n)
 	return n
 }
@@ -113,7 +106,7 @@ func (d *Dict[V]) Add(key string, val V) *Node[V] {
 // the caller may keep data there that lives and dies with the node. The
 // tail is at least extra bytes long, and zeroed.
 func (d *Dict[V]) AddTail(key string, val V, extra int) (*Node[V], []byte) {
-	n, tail := newTail(key, val, extra)
+	n, tail := newNode(d.lay, key, val, extra)
 	d.insert(n)
 	return n, tail
 }
@@ -126,7 +119,7 @@ func (d *Dict[V]) insert(n *Node[V]) {
 		t = 1
 	}
 	tb := &d.ht[t]
-	i := d.hash(n.Key) & tb.mask
+	i := d.hash(n.Key()) & tb.mask
 	n.next = tb.buckets[i]
 	tb.buckets[i] = n
 	tb.used++
@@ -146,7 +139,7 @@ func (d *Dict[V]) Delete(key string) *Node[V] {
 		}
 		var prev *Node[V]
 		for n := tb.buckets[h&tb.mask]; n != nil; n = n.next {
-			if n.Key == key {
+			if n.Key() == key {
 				if prev == nil {
 					tb.buckets[h&tb.mask] = n.next
 				} else {
@@ -234,7 +227,7 @@ func (d *Dict[V]) Rehash(n int) bool {
 		}
 		for e := old.buckets[d.rehix]; e != nil; {
 			next := e.next
-			i := d.hash(e.Key) & nt.mask
+			i := d.hash(e.Key()) & nt.mask
 			e.next = nt.buckets[i]
 			nt.buckets[i] = e
 			old.used--

@@ -2,9 +2,11 @@ package dict
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 func key(i int) string { return "k" + strconv.Itoa(i) }
@@ -23,12 +25,12 @@ func check(t *testing.T, d *Dict[int], model map[string]int) {
 	}
 	seen := map[string]bool{}
 	d.Each(func(n *Node[int]) bool {
-		if seen[n.Key] {
-			t.Fatalf("Each visited %q twice", n.Key)
+		if seen[n.Key()] {
+			t.Fatalf("Each visited %q twice", n.Key())
 		}
-		seen[n.Key] = true
-		if _, ok := model[n.Key]; !ok {
-			t.Fatalf("Each visited deleted key %q", n.Key)
+		seen[n.Key()] = true
+		if _, ok := model[n.Key()]; !ok {
+			t.Fatalf("Each visited deleted key %q", n.Key())
 		}
 		return true
 	})
@@ -128,7 +130,7 @@ func TestDictScanGuarantee(t *testing.T) {
 		var cursor uint64
 		steps := 0
 		for {
-			cursor = d.Scan(cursor, func(n *Node[int]) { seen[n.Key]++ })
+			cursor = d.Scan(cursor, func(n *Node[int]) { seen[n.Key()]++ })
 			steps++
 			if cursor == 0 {
 				break
@@ -193,7 +195,7 @@ func TestDictScanNoRehashExactlyOnce(t *testing.T) {
 	seen := map[string]int{}
 	var c uint64
 	for {
-		c = d.Scan(c, func(n *Node[int]) { seen[n.Key]++ })
+		c = d.Scan(c, func(n *Node[int]) { seen[n.Key()]++ })
 		if c == 0 {
 			break
 		}
@@ -224,7 +226,7 @@ func TestDictRandomCoversAll(t *testing.T) {
 			if e == nil {
 				t.Fatal("Random returned nil for a non-empty dict")
 			}
-			counts[e.Key]++
+			counts[e.Key()]++
 		}
 		if len(counts) != n {
 			t.Fatalf("n=%d: Random covered %d elements", n, len(counts))
@@ -259,7 +261,7 @@ func TestDictRandomDuringRehash(t *testing.T) {
 	want := d.Len()
 	counts := map[string]int{}
 	for i := 0; i < 200*want; i++ {
-		counts[d.Random().Key]++
+		counts[d.Random().Key()]++
 		if !d.rehashing() {
 			break
 		}
@@ -292,7 +294,7 @@ func TestSample(t *testing.T) {
 		d.Add(strconv.Itoa(i), i)
 	}
 	seen := map[string]bool{}
-	if got := d.Sample(5, func(n *Node[int]) { seen[n.Key] = true }); got != 3 || len(seen) != 3 {
+	if got := d.Sample(5, func(n *Node[int]) { seen[n.Key()] = true }); got != 3 || len(seen) != 3 {
 		t.Fatalf("3 keys: sampled %d, %d distinct", got, len(seen))
 	}
 	for i := 3; i < 5000; i++ {
@@ -303,10 +305,10 @@ func TestSample(t *testing.T) {
 	seen = map[string]bool{}
 	for round := 0; round < 200; round++ {
 		got := d.Sample(5, func(n *Node[int]) {
-			if d.Find(n.Key) != n {
-				t.Fatalf("sampled %q, not in the dict", n.Key)
+			if d.Find(n.Key()) != n {
+				t.Fatalf("sampled %q, not in the dict", n.Key())
 			}
-			seen[n.Key] = true
+			seen[n.Key()] = true
 		})
 		if got != 5 {
 			t.Fatalf("sampled %d", got)
@@ -318,9 +320,11 @@ func TestSample(t *testing.T) {
 	}
 }
 
+// A Node[int] is 16 bytes: a node with a key of k bytes and a tail of
+// e fills the size class of 16+1+k+e bytes, and the tail is what is left.
 func TestAddTail(t *testing.T) {
 	d := New[int]()
-	for _, c := range []struct{ key, extra, want int }{{0, 3, 16}, {10, 6, 6}, {10, 7, 22}, {16, 16, 16}, {1, 63, 63}, {40, 24, 24}} {
+	for _, c := range []struct{ key, extra, want int }{{0, 3, 7}, {10, 6, 21}, {10, 7, 21}, {16, 16, 31}, {1, 63, 78}, {40, 24, 39}} {
 		key := strings.Repeat("k", c.key) + strconv.Itoa(c.extra)
 		key = key[len(key)-c.key:]
 		n, tail := d.AddTail(key, c.key, c.extra)
@@ -333,8 +337,64 @@ func TestAddTail(t *testing.T) {
 			}
 			tail[i] = 0xff
 		}
-		if n.Key != key || d.Find(key) != n {
-			t.Fatalf("key %q became %q after writing the tail", key, n.Key)
+		if n.Key() != key || d.Find(key) != n {
+			t.Fatalf("key %q became %q after writing the tail", key, n.Key())
+		}
+	}
+}
+
+// TestKeyLengths stores keys around the short key limit, with values that
+// hold pointers, and checks keys, values and lookups after a collection.
+func TestKeyLengths(t *testing.T) {
+	d := New[*int]()
+	lens := []int{0, 1, 7, 8, 9, 100, MaxShortKey - 1, MaxShortKey, MaxShortKey + 1, 1000, 1 << 16}
+	for i, l := range lens {
+		v := i
+		d.Add(strings.Repeat(string(rune('a'+i)), l), &v)
+	}
+	runtime.GC()
+	for i, l := range lens {
+		k := strings.Repeat(string(rune('a'+i)), l)
+		n := d.Find(k)
+		if n == nil || n.Key() != k || *n.Val != i {
+			t.Fatalf("key of %d bytes: lookup failed", l)
+		}
+	}
+	for i, l := range lens {
+		if d.Delete(strings.Repeat(string(rune('a'+i)), l)) == nil {
+			t.Fatalf("key of %d bytes: not deleted", l)
+		}
+	}
+	if d.Len() != 0 {
+		t.Fatalf("Len %d after deleting all", d.Len())
+	}
+}
+
+// TestNodeMem checks the estimate against the allocator: the node of a
+// short key fills one size class, of a long one its node and a longTail.
+func TestNodeMem(t *testing.T) {
+	size := int64(unsafe.Sizeof(Node[string]{}))
+	class := func(n int64) int64 {
+		for _, c := range sizeClasses {
+			if int64(c) >= n {
+				return int64(c)
+			}
+		}
+		return n
+	}
+	for _, c := range []struct {
+		klen, extra int
+		want        int64
+	}{{0, 0, 32}, {7, 0, 32}, {8, 0, 48}, {10, 8, 48}, {23, 0, 48}, {24, 0, 64}, {MaxShortKey, 0, 288}, {MaxShortKey + 1, 0, 48}} {
+		if got := NodeMem(size, c.klen, c.extra, class); got != c.want {
+			t.Errorf("NodeMem(%d, %d) = %d, want %d", c.klen, c.extra, got, c.want)
+		}
+	}
+	l := layoutOf[string]()
+	for _, need := range []uintptr{1, 9, 24, 255} {
+		_, room := l.alloc(need)
+		if int64(len(room))+size != NodeMem(size, int(need)-1, 0, class) {
+			t.Errorf("alloc(%d): room %d, NodeMem %d", need, len(room), NodeMem(size, int(need)-1, 0, class))
 		}
 	}
 }

@@ -213,15 +213,16 @@ func (h *Hash) ConvertToHashtable() { h.convert() }
 // hash being loaded, whose encoding the caller chose (ConvertToHashtable).
 // A listpack hash takes the pair as it is: the caller makes sure fields
 // are distinct. A hashtable hash returns false for a repeated field. A
-// deadline converts the hash to a hashtable.
+// deadline converts the hash to a hashtable, and so does a pair that would
+// take the listpack past hashSizeSafetyLimit, as Valkey's loader does.
 func (h *Hash) Load(field, value string, at int64) bool {
-	if at != 0 {
+	if at != 0 || (h.ht == nil && !h.lpSafeToAdd(len(field)+len(value))) {
 		h.convert()
 	}
 	if h.ht == nil {
 		h.lp = lpAppendPair(h.lp, field, value)
 		h.lpN++
-		h.lpBytes += int64(len(field) + len(value))
+		h.lpBytes += uint32(len(field) + len(value))
 		return true
 	}
 	dn, added := h.ht.Upsert(field)

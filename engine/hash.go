@@ -32,15 +32,14 @@ import (
 type Hash struct {
 	memTrack        // memory accounting (memory.go): hashFieldMem of the fields
 	lp       []byte // listpack encoding; unused once ht is set
-	lpN      int    // fields in lp
-	lpBytes  int64  // bytes of the listpack's fields and values
+	lpN      uint32 // fields in lp
+	lpBytes  uint32 // bytes of the listpack's fields and values, at most hashSizeSafetyLimit
 	ht       *dict.Dict[string]
-	// vol holds the deadlines of volatile fields (hash_ttl.go); nil when
-	// no field has one. Only a hashtable hash has volatile fields.
-	vol *hashVol
-	// reg is the hash's entry in its database's tracker of hashes with
-	// volatile fields (hash_expire.go); nil when untracked.
-	reg *hashReg
+	// fx is the field expiry state (hash_ttl.go): the deadlines of
+	// volatile fields and the hash's entry in its database's tracker
+	// (hash_expire.go); nil while it has neither. Only a hashtable hash
+	// has volatile fields.
+	fx *hashFX
 }
 
 // lpRead returns the string at off in a listpack and the offset after it.
@@ -64,7 +63,14 @@ func lpAppendPair(b []byte, field, value string) []byte {
 
 // hashSizeSafetyLimit is Valkey's SIZE_SAFETY_LIMIT for a listpack: a hash
 // whose listpack would grow past it is converted whatever the settings.
+// It keeps lpBytes and lpN well inside 32 bits.
 const hashSizeSafetyLimit = 1 << 30
+
+// lpSafeToAdd reports whether n more bytes of fields and values keep the
+// listpack within hashSizeSafetyLimit (Valkey's lpSafeToAdd).
+func (h *Hash) lpSafeToAdd(n int) bool {
+	return int64(h.lpBytes)+int64(n) <= hashSizeSafetyLimit
+}
 
 // hashPairOverhead approximates the listpack bytes of one field/value pair
 // beyond their contents (entry headers and back-lengths).
@@ -88,7 +94,7 @@ func (h *Hash) Len() int {
 	if h.ht != nil {
 		return h.ht.Len()
 	}
-	return h.lpN
+	return int(h.lpN)
 }
 
 // Copy implements Copier: a hash with the same encoding and contents.
@@ -139,7 +145,7 @@ func (h *Hash) lpReplace(start, end int, repl []byte) []byte {
 // get returns the value of field unless it is missing or past its
 // deadline at now.
 func (h *Hash) get(field []byte, now int64) (string, bool) {
-	if h.vol != nil {
+	if h.hasVolatile() {
 		if n := h.liveNode(field, now); n != nil {
 			return n.Val, true
 		}
@@ -204,7 +210,7 @@ func (h *Hash) tryConversion(args [][]byte, lim hashLimits) {
 		}
 		sum += int64(len(a))
 	}
-	if h.lpBytes+sum+int64(h.lpN+len(args)/2)*hashPairOverhead > hashSizeSafetyLimit {
+	if int64(h.lpBytes)+sum+(int64(h.lpN)+int64(len(args)/2))*hashPairOverhead > hashSizeSafetyLimit {
 		h.convert()
 	}
 }
@@ -227,7 +233,9 @@ func (h *Hash) convert() {
 // copied when added) and reports whether the field is new. It is Valkey's
 // hashTypeSet: a field or value longer than the value limit converts the
 // hash first, and a listpack holding more than the entry limit afterwards
-// converts.
+// converts. So does a listpack the pair would take past
+// hashSizeSafetyLimit (which tryConversion has ruled out for HSET and
+// HSETNX), so that its counters cannot overflow.
 func (h *Hash) Set(field []byte, value string, lim hashLimits) (added bool) {
 	added, _ = h.set(field, value, lim, 0, false)
 	return added
@@ -238,7 +246,8 @@ func (h *Hash) Set(field []byte, value string, lim hashLimits) (added bool) {
 // now is replaced as if it were new (added, without its old deadline). It
 // also returns the field's dict node for a hashtable hash.
 func (h *Hash) set(field []byte, value string, lim hashLimits, now int64, keepTTL bool) (added bool, n *dict.Node[string]) {
-	if h.ht == nil && (int64(len(field)) > lim.value || int64(len(value)) > lim.value) {
+	if h.ht == nil && (int64(len(field)) > lim.value || int64(len(value)) > lim.value ||
+		!h.lpSafeToAdd(len(field)+len(value))) {
 		h.convert()
 	}
 	if h.ht != nil {
@@ -249,7 +258,7 @@ func (h *Hash) set(field []byte, value string, lim hashLimits, now int64, keepTT
 			h.grow(strMem(len(value)) - strMem(len(n.Val)))
 		}
 		n.Val = value
-		if !added && h.vol != nil {
+		if !added && h.hasVolatile() {
 			if h.fieldExpired(n.Key(), now) {
 				added = true
 				h.clearFieldExpiry(n.Key())
@@ -260,14 +269,14 @@ func (h *Hash) set(field []byte, value string, lim hashLimits, now int64, keepTT
 		return added, n
 	}
 	if start, end, old := h.lpFind(field); start >= 0 {
-		h.lpBytes += int64(len(value) - len(old))
+		h.lpBytes += uint32(len(value)) - uint32(len(old))
 		var buf [128]byte
 		h.lp = h.lpReplace(start, end, lpAppendPair(buf[:0], bstr(field), value))
 		return false, nil
 	}
 	h.lp = lpAppendPair(h.lp, bstr(field), value)
 	h.lpN++
-	h.lpBytes += int64(len(field) + len(value))
+	h.lpBytes += uint32(len(field) + len(value))
 	if int64(h.lpN) > lim.entries {
 		h.convert()
 		return true, h.ht.Find(bstr(field))
@@ -281,7 +290,7 @@ func (h *Hash) Delete(field []byte) bool {
 		n := h.ht.Delete(bstr(field))
 		if n != nil {
 			h.grow(-hashFieldMem(n.Key(), n.Val, true))
-			if h.vol != nil {
+			if h.hasVolatile() {
 				h.clearFieldExpiry(n.Key())
 			}
 		}
@@ -291,7 +300,7 @@ func (h *Hash) Delete(field []byte) bool {
 	if start < 0 {
 		return false
 	}
-	h.lpBytes -= int64(len(field) + len(v))
+	h.lpBytes -= uint32(len(field) + len(v))
 	h.lp = h.lpReplace(start, end, nil)
 	h.lpN--
 	return true
@@ -316,7 +325,7 @@ func (h *Hash) Each(fn func(field, value string) bool) {
 
 // eachLive is Each over the fields not past their deadline at now.
 func (h *Hash) eachLive(now int64, fn func(field, value string) bool) {
-	if h.vol == nil {
+	if !h.hasVolatile() {
 		h.Each(fn)
 		return
 	}
@@ -335,7 +344,7 @@ func (h *Hash) Random() (field, value string) {
 		n := h.ht.Random()
 		return n.Key(), n.Val
 	}
-	i := rand.IntN(h.lpN)
+	i := rand.IntN(int(h.lpN))
 	h.Each(func(f, v string) bool {
 		if i == 0 {
 			field, value = f, v
@@ -365,25 +374,22 @@ func hashFieldMem(field, value string, ht bool) int64 {
 
 // memSize implements memValue.
 func (h *Hash) memSize() int64 {
-	if !h.counted {
-		h.elems = 0
+	if !h.counted() {
+		var sum int64
 		h.Each(func(f, v string) bool {
-			h.elems += hashFieldMem(f, v, h.ht != nil)
+			sum += hashFieldMem(f, v, h.ht != nil)
 			return true
 		})
-		h.counted = true
+		h.setTotal(sum)
 	}
-	n := hashStructMem + h.elems
+	n := hashStructMem + h.total()
 	if h.ht != nil {
 		n += dictMem + bucketsMem(h.ht.Buckets())
 	} else {
 		n += scanMem(int64(cap(h.lp)))
 	}
-	if h.vol != nil {
-		n += h.vol.memSize()
-	}
-	if h.reg != nil {
-		n += hashRegMem
+	if h.fx != nil {
+		n += h.fx.memSize()
 	}
 	return n
 }

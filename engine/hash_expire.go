@@ -46,16 +46,25 @@ func (t *hashTracker) removeLocked(r *hashReg) {
 	r.i = -1
 }
 
+// reg returns h's registration, or nil.
+func (h *Hash) reg() *hashReg {
+	if h.fx == nil {
+		return nil
+	}
+	return h.fx.reg
+}
+
 // untrack removes h's registration, wherever it is.
 func (h *Hash) untrack() {
-	r := h.reg
+	r := h.reg()
 	if r == nil {
 		return
 	}
 	r.t.mu.Lock()
 	r.t.removeLocked(r)
 	r.t.mu.Unlock()
-	h.reg = nil
+	h.fx.reg = nil
+	h.releaseFX()
 }
 
 // trackHash brings the registration of h, stored under key (a dict key) in
@@ -68,13 +77,13 @@ func (d *dbData) trackHash(key string, h *Hash) {
 		return
 	}
 	t := &d.hashTTL
-	if r := h.reg; r != nil && (r.t != t || r.key != key) {
+	if r := h.fx.reg; r != nil && (r.t != t || r.key != key) {
 		h.untrack()
 	}
 	at := h.minExpiry()
 	t.mu.Lock()
 	// A registration the reaper dropped as stale (i < 0) is replaced.
-	if r := h.reg; r != nil && r.i >= 0 {
+	if r := h.fx.reg; r != nil && r.i >= 0 {
 		old := r.at
 		r.at = at
 		if at != old {
@@ -83,7 +92,7 @@ func (d *dbData) trackHash(key string, h *Hash) {
 	} else {
 		r := &hashReg{key: key, h: h, t: t, at: at}
 		t.heap.push(r)
-		h.reg = r
+		h.fx.reg = r
 		t.armed.Store(true)
 	}
 	t.mu.Unlock()
@@ -93,7 +102,7 @@ func (d *dbData) trackHash(key string, h *Hash) {
 // fields: DB.set and DB.add call it, so that a hash renamed, moved or
 // copied is tracked under its new key and database.
 func (d *dbData) trackStored(e *Entry) {
-	if h, ok := e.Val.val().(*Hash); ok && (h.vol != nil || h.reg != nil) {
+	if h, ok := e.Val.val().(*Hash); ok && h.fx != nil {
 		d.trackHash(e.Key(), h)
 	}
 }
@@ -104,10 +113,10 @@ func (d *dbData) trackStored(e *Entry) {
 // first) is left alone.
 func (d *dbData) untrackStored(e *Entry) {
 	h, ok := e.Val.val().(*Hash)
-	if !ok || h.reg == nil {
+	if !ok {
 		return
 	}
-	if r := h.reg; r.t == &d.hashTTL && r.key == e.Key() {
+	if r := h.reg(); r != nil && r.t == &d.hashTTL && r.key == e.Key() {
 		h.untrack()
 	}
 }
@@ -125,7 +134,7 @@ func (db *DB) KeysWithVolatileItems() int {
 // hashTracked updates the tracking of the hash h stored in e after a
 // command changed its fields or their deadlines.
 func (c *Ctx) hashTracked(e *Entry, h *Hash) {
-	if h.vol != nil || h.reg != nil {
+	if h.fx != nil {
 		c.DB.data.trackHash(e.Key(), h)
 	}
 }

@@ -221,7 +221,7 @@ func cmdHScan(c *Ctx) {
 	var out []string
 	now := c.nowMs
 	add := func(f, v string) {
-		if h.vol != nil && h.fieldExpired(f, now) {
+		if h.hasVolatile() && h.fieldExpired(f, now) {
 			return
 		}
 		if !o.matches(f) {

@@ -161,6 +161,38 @@ func TestHashEncodingConversion(t *testing.T) {
 	}
 }
 
+// TestHashSizeSafetyLimit checks that no path takes a listpack past
+// hashSizeSafetyLimit, which keeps its 32-bit counters from overflowing:
+// the listpack's byte count is faked near the limit.
+func TestHashSizeSafetyLimit(t *testing.T) {
+	lim := hashLimits{entries: 128, value: 64}
+	near := func() *Hash {
+		h := newHash()
+		h.Set([]byte("a"), "1", lim)
+		h.lpBytes = hashSizeSafetyLimit - 8
+		return h
+	}
+	if h := near(); !h.Set([]byte("b"), "1234", lim) || h.Encoding() != "listpack" {
+		t.Fatalf("a pair within the limit converted: %s", h.Encoding())
+	}
+	if h := near(); !h.Set([]byte("b"), "12345678", lim) || h.Encoding() != "hashtable" || h.Len() != 2 {
+		t.Fatalf("a pair past the limit kept a %s of %d fields", h.Encoding(), h.Len())
+	}
+	if h := near(); !h.Load("b", "12345678", 0) || h.Encoding() != "hashtable" || h.Len() != 2 {
+		t.Fatalf("a loaded pair past the limit kept a %s of %d fields", h.Encoding(), h.Len())
+	}
+	// Replacing a value counts the bytes of the new one only.
+	h := near()
+	h.Set([]byte("a"), "22", lim)
+	if h.Encoding() != "listpack" || h.lpBytes != hashSizeSafetyLimit-7 {
+		t.Fatalf("%s of %d bytes", h.Encoding(), h.lpBytes)
+	}
+	h.Delete([]byte("a"))
+	if h.lpN != 0 || h.lpBytes != hashSizeSafetyLimit-10 {
+		t.Fatalf("after delete: %d fields, %d bytes", h.lpN, h.lpBytes)
+	}
+}
+
 func TestHashRandField(t *testing.T) {
 	k := newKT(t)
 	k.is("$-1\r\n", "HRANDFIELD", "nokey")

@@ -7,11 +7,12 @@ import (
 )
 
 // Field expiry of a hash (Valkey 9's volatile set). A hash whose fields
-// have deadlines is hashtable-encoded and holds a hashVol: the deadline of
-// each volatile field, and a min-heap of them so that the earliest is found
-// in O(1) and reaping the due fields costs O(log n) each. A field is gone
-// once the clock is past its deadline (it lives through the deadline's
-// millisecond, as keys do); until the reaper deletes it, reads skip it.
+// have deadlines is hashtable-encoded and holds a hashFX with a hashVol:
+// the deadline of each volatile field, and a min-heap of them so that the
+// earliest is found in O(1) and reaping the due fields costs O(log n)
+// each. A field is gone once the clock is past its deadline (it lives
+// through the deadline's millisecond, as keys do); until the reaper
+// deletes it, reads skip it.
 
 // hfTTL is one volatile field: its name (the dict node's key, shared), its
 // deadline in unix ms and its index in the heap.
@@ -21,25 +22,45 @@ type hfTTL struct {
 	i     int
 }
 
-// hashVol is the volatile set of a hash.
+// hashVol is the volatile set of a hash; the zero value is empty.
 type hashVol struct {
 	m    map[string]*hfTTL
 	heap deadlineHeap[*hfTTL]
 }
 
-// Heap costs of the volatile set (memory_size.go): the hashVol, and per
-// field its hfTTL and its map slot (a key header and a pointer in a group
-// of eight with its control byte, at the map's typical 7/8 load).
+// hashFX is the field expiry state of a hash, which holds one only while
+// some field has a deadline or the hash is registered: the volatile set,
+// and the hash's entry in its database's tracker of hashes with volatile
+// fields (hash_expire.go), nil when untracked. Kept apart from Hash so
+// that a hash without deadlines (nearly all) pays one pointer for it.
+type hashFX struct {
+	vol hashVol
+	reg *hashReg
+}
+
+// Heap costs of the field expiry state (memory_size.go): the hashFX, per
+// volatile field its hfTTL and its map slot (a key header and a pointer in
+// a group of eight with its control byte, at the map's typical 7/8 load),
+// and the registration.
 var (
-	hashVolMem       = scanMem(int64(unsafe.Sizeof(hashVol{})))
+	hashFXMem        = scanMem(int64(unsafe.Sizeof(hashFX{})))
 	hashVolFieldSize = scanMem(int64(unsafe.Sizeof(hfTTL{}))) + (8*24+8)/7
 	hashRegMem       = scanMem(int64(unsafe.Sizeof(hashReg{})))
 )
 
-// memSize is the volatile set's heap cost: its fields and the heap's
-// array.
+// memSize is the heap cost of the field expiry state.
+func (x *hashFX) memSize() int64 {
+	n := hashFXMem + x.vol.memSize()
+	if x.reg != nil {
+		n += hashRegMem
+	}
+	return n
+}
+
+// memSize is the volatile set's heap cost beyond its header: its fields
+// and the heap's array.
 func (v *hashVol) memSize() int64 {
-	return hashVolMem + int64(v.len())*hashVolFieldSize + scanMem(int64(cap(v.heap))*8)
+	return int64(v.len())*hashVolFieldSize + scanMem(int64(cap(v.heap))*8)
 }
 
 func (v *hashVol) len() int { return len(v.heap) }
@@ -96,10 +117,10 @@ func (v *hashVol) expiredCount(now int64) int {
 
 // fieldAt returns the deadline of field (0 when it has none).
 func (h *Hash) fieldAt(field string) int64 {
-	if h.vol == nil {
+	if h.fx == nil {
 		return 0
 	}
-	if t := h.vol.m[field]; t != nil {
+	if t := h.fx.vol.m[field]; t != nil {
 		return t.at
 	}
 	return 0
@@ -112,14 +133,14 @@ func (h *Hash) fieldExpired(field string, now int64) bool {
 }
 
 // hasVolatile reports whether some field has a deadline.
-func (h *Hash) hasVolatile() bool { return h.vol != nil && h.vol.len() > 0 }
+func (h *Hash) hasVolatile() bool { return h.fx != nil && h.fx.vol.len() > 0 }
 
 // minExpiry returns the earliest field deadline, or 0.
 func (h *Hash) minExpiry() int64 {
 	if !h.hasVolatile() {
 		return 0
 	}
-	return h.vol.min()
+	return h.fx.vol.min()
 }
 
 // setFieldExpiry gives the existing field node n the deadline at (0 clears
@@ -129,21 +150,34 @@ func (h *Hash) setFieldExpiry(n *dict.Node[string], at int64) {
 		h.clearFieldExpiry(n.Key())
 		return
 	}
-	if h.vol == nil {
-		h.vol = &hashVol{m: map[string]*hfTTL{}}
+	if h.fx == nil {
+		h.fx = &hashFX{}
 	}
-	h.vol.set(n.Key(), at)
+	if h.fx.vol.m == nil {
+		h.fx.vol.m = map[string]*hfTTL{}
+	}
+	h.fx.vol.set(n.Key(), at)
 }
 
 // clearFieldExpiry drops field's deadline and reports whether it had one.
+// The volatile set goes with its last deadline.
 func (h *Hash) clearFieldExpiry(field string) bool {
-	if h.vol == nil || !h.vol.remove(field) {
+	if h.fx == nil || !h.fx.vol.remove(field) {
 		return false
 	}
-	if h.vol.len() == 0 {
-		h.vol = nil
+	if h.fx.vol.len() == 0 {
+		h.fx.vol = hashVol{}
+		h.releaseFX()
 	}
 	return true
+}
+
+// releaseFX drops the field expiry state (h.fx is set) once it holds
+// neither a deadline nor a registration.
+func (h *Hash) releaseFX() {
+	if h.fx.vol.len() == 0 && h.fx.reg == nil {
+		h.fx = nil
+	}
 }
 
 // expiredCount returns how many fields are past their deadline at now but
@@ -152,7 +186,7 @@ func (h *Hash) expiredCount(now int64) int {
 	if !h.hasVolatile() {
 		return 0
 	}
-	return h.vol.expiredCount(now)
+	return h.fx.vol.expiredCount(now)
 }
 
 // liveLen returns the number of fields not past their deadline.
@@ -175,7 +209,7 @@ func (h *Hash) liveNode(field []byte, now int64) *dict.Node[string] {
 func (h *Hash) reapExpired(now int64, max int) int {
 	n := 0
 	for n < max && h.hasVolatile() {
-		t := h.vol.heap[0]
+		t := h.fx.vol.heap[0]
 		if t.at >= now {
 			break
 		}
@@ -195,7 +229,7 @@ func (h *Hash) copyVol(src *Hash, d *dict.Dict[string]) {
 	if !src.hasVolatile() {
 		return
 	}
-	for _, t := range src.vol.heap {
+	for _, t := range src.fx.vol.heap {
 		if n := d.Find(t.field); n != nil {
 			h.setFieldExpiry(n, t.at)
 		}

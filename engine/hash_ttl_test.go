@@ -176,8 +176,8 @@ func TestHPersist(t *testing.T) {
 	k.is(ints(1, 1), "HEXPIRE", "h", "100", "FIELDS", "2", "a", "b")
 	k.is(ints(1, -1, -2, 1), "HPERSIST", "h", "FIELDS", "4", "a", "c", "zz", "b")
 	k.is(ints(-1, -1), "HTTL", "h", "FIELDS", "2", "a", "b")
-	if h := k.hash("h"); h.vol != nil || h.reg != nil {
-		t.Fatalf("volatile set left: %+v %+v", h.vol, h.reg)
+	if h := k.hash("h"); h.fx != nil {
+		t.Fatalf("volatile set left: %+v", h.fx)
 	}
 	k.is(bulk("hashtable"), "OBJECT", "ENCODING", "h") // never converts back
 }
@@ -368,8 +368,8 @@ func TestHashTTLActiveExpiry(t *testing.T) {
 	if _, ok := h.Get([]byte("a")); ok {
 		t.Fatal("a not reaped")
 	}
-	if h.Len() != 1 || h.reg == nil || h.reg.at != h.minExpiry() {
-		t.Fatalf("after first reap: len %d reg %+v", h.Len(), h.reg)
+	if h.Len() != 1 || h.reg() == nil || h.reg().at != h.minExpiry() {
+		t.Fatalf("after first reap: len %d reg %+v", h.Len(), h.reg())
 	}
 	k.advance(200 * time.Millisecond)
 	k.cycle()
@@ -387,13 +387,13 @@ func TestHashTTLFollowsKey(t *testing.T) {
 	// RENAME keeps the deadline and moves the tracking.
 	k.is(okReply(), "RENAME", "h", "r")
 	k.is(ints(100), "HPTTL", "r", "FIELDS", "1", "a")
-	if reg := k.hash("r").reg; reg == nil || reg.key != "r" || reg.t != &db0.data.hashTTL {
+	if reg := k.hash("r").reg(); reg == nil || reg.key != "r" || reg.t != &db0.data.hashTTL {
 		t.Fatalf("reg after rename: %+v", reg)
 	}
 	// COPY copies the deadlines, tracked separately.
 	k.is(intReply(1), "COPY", "r", "c")
 	k.is(ints(100), "HPTTL", "c", "FIELDS", "1", "a")
-	if k.hash("c").reg == nil || k.hash("c").reg == k.hash("r").reg {
+	if k.hash("c").reg() == nil || k.hash("c").reg() == k.hash("r").reg() {
 		t.Fatal("copy not tracked on its own")
 	}
 	// MOVE to db 1.
@@ -489,7 +489,7 @@ func TestHashTTLReapIncremental(t *testing.T) {
 		t.Fatalf("reaped in %d calls", calls)
 	}
 	k.is(intReply(1), "HLEN", "big")
-	if h := k.hash("big"); h.vol != nil || h.reg != nil {
+	if h := k.hash("big"); h.fx != nil {
 		t.Fatal("volatile state left after reaping")
 	}
 }

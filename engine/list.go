@@ -702,13 +702,13 @@ func (l *List) sync(nd *lnode) {
 
 // memSize implements memValue.
 func (l *List) memSize() int64 {
-	if !l.counted {
-		l.elems = 0
+	if !l.counted() {
+		var sum int64
 		for nd := l.head; nd != nil; nd = nd.next {
 			nd.mem = lnodeMem(nd)
-			l.elems += nd.mem
+			sum += nd.mem
 		}
-		l.counted = true
+		l.setTotal(sum)
 	}
-	return listStructMem + l.elems
+	return listStructMem + l.total()
 }

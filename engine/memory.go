@@ -41,13 +41,22 @@ type memValue interface {
 
 // memTrack is embedded in every collection type: its accounted charge and
 // the running total of its elements' cost. A value built without keeping
-// the total (a copy, a loaded value) has counted false: the first memSize
+// the total (a copy, a loaded value) is not counted: the first memSize
 // counts its elements once.
+//
+// elems holds the total offset by elemsCounted while it is kept, and what
+// grow added since recount (or since the value was built, from zero)
+// while it is not, so that the zero value reads as not counted without a
+// flag of its own (16 bytes, not 24).
 type memTrack struct {
-	acct    int64
-	elems   int64
-	counted bool
+	acct  int64
+	elems int64
 }
+
+// elemsCounted is the offset of a kept total in memTrack.elems. Totals
+// and the sums grow adds while not counted stay far below half of it in
+// magnitude (2 EiB), so elems at or above half of it means counted.
+const elemsCounted = 1 << 62
 
 func (m *memTrack) memAcct() *int64 { return &m.acct }
 
@@ -56,7 +65,17 @@ func (m *memTrack) grow(n int64) { m.elems += n }
 
 // recount makes the next memSize count the elements afresh (after a
 // conversion between encodings, which is O(n) anyway).
-func (m *memTrack) recount() { m.counted = false }
+func (m *memTrack) recount() { m.elems = 0 }
+
+// counted reports whether the running total is kept; memSize counts the
+// elements and calls setTotal when it is not.
+func (m *memTrack) counted() bool { return m.elems >= elemsCounted/2 }
+
+// setTotal sets the running total to n, counted.
+func (m *memTrack) setTotal(n int64) { m.elems = elemsCounted + n }
+
+// total returns the running total; the value is counted.
+func (m *memTrack) total() int64 { return m.elems - elemsCounted }
 
 // valueSize returns the heap cost of a stored value.
 func valueSize(v any) int64 {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // freshSize is the size of v counted from scratch, without disturbing its
@@ -30,7 +31,7 @@ func freshSize(v any) int64 {
 		return valueSize(v)
 	}
 	saved := *m
-	m.counted = false
+	m.recount()
 	var nodes []int64
 	if l, ok := v.(*List); ok {
 		for nd := l.head; nd != nil; nd = nd.next {
@@ -112,6 +113,46 @@ func TestSizeClasses(t *testing.T) {
 	}
 	if bucketsMem(4) != 32 || bucketsMem(4+8) != 32+64 || bucketsMem(1024) != 9472 {
 		t.Errorf("bucketsMem = %d %d %d", bucketsMem(4), bucketsMem(12), bucketsMem(1024))
+	}
+}
+
+// TestStructSizes pins the size of Hash to the 64-byte size class (what
+// each small, listpack hash pays besides its listpack) and that of
+// memTrack, which every collection embeds, to two words.
+func TestStructSizes(t *testing.T) {
+	if n := unsafe.Sizeof(memTrack{}); n != 16 {
+		t.Errorf("memTrack is %d bytes, want 16", n)
+	}
+	if n := unsafe.Sizeof(Hash{}); n != 64 || hashStructMem != 64 {
+		t.Errorf("Hash is %d bytes (charged %d), want 64", n, hashStructMem)
+	}
+}
+
+// TestMemTrackCounted checks the counted state folded into memTrack.elems:
+// the zero value and recount are not counted, whatever grow adds, and a
+// counted total follows grow, through negative values too.
+func TestMemTrackCounted(t *testing.T) {
+	var m memTrack
+	if m.counted() {
+		t.Fatal("zero value counted")
+	}
+	m.grow(100)
+	m.grow(-300)
+	if m.counted() {
+		t.Fatal("counted after grow alone")
+	}
+	m.setTotal(0)
+	m.grow(-50)
+	if !m.counted() || m.total() != -50 {
+		t.Fatalf("counted %v, total %d, want -50", m.counted(), m.total())
+	}
+	m.grow(1 << 40)
+	if !m.counted() || m.total() != 1<<40-50 {
+		t.Fatalf("counted %v, total %d", m.counted(), m.total())
+	}
+	m.recount()
+	if m.counted() {
+		t.Fatal("counted after recount")
 	}
 }
 

@@ -224,15 +224,15 @@ func (s *Set) memSize() int64 {
 	case setListpack:
 		return setStructMem + noscanMem(int64(cap(s.lp)))
 	}
-	if !s.counted {
-		s.elems = 0
+	if !s.counted() {
+		var sum int64
 		s.ht.Each(func(n *dictSetNode) bool {
-			s.elems += setMemberMem(len(n.Key()), setHT)
+			sum += setMemberMem(len(n.Key()), setHT)
 			return true
 		})
-		s.counted = true
+		s.setTotal(sum)
 	}
-	return setStructMem + dictMem + bucketsMem(s.ht.Buckets()) + s.elems
+	return setStructMem + dictMem + bucketsMem(s.ht.Buckets()) + s.total()
 }
 
 // maybeConvert is Valkey's setTypeMaybeConvert: a command about to add

@@ -321,15 +321,15 @@ func idTreeMem(n int, itemSize int64) int64 {
 // block index, and the consumer groups with their pending entries, which
 // it walks: O(groups + consumers).
 func (s *Stream) memSize() int64 {
-	if !s.counted {
-		s.elems = 0
+	if !s.counted() {
+		var sum int64
 		s.blocks.Ascend(streamID{}, func(_ streamID, b *streamBlock) bool {
-			s.elems += b.memSize()
+			sum += b.memSize()
 			return true
 		})
-		s.counted = true
+		s.setTotal(sum)
 	}
-	n := streamStructMem + scanMem(16) + s.elems + idTreeMem(s.blocks.Len(), 24)
+	n := streamStructMem + scanMem(16) + s.total() + idTreeMem(s.blocks.Len(), 24)
 	if s.groups != nil {
 		n += scanMem(24) + scanMem(int64(cap(s.groups.list))*8)
 		for _, g := range s.groups.list {

@@ -107,14 +107,14 @@ func (z *ZSet) memSize() int64 {
 	if z.sk == nil {
 		return zsetStructMem + noscanMem(int64(cap(z.lp)))
 	}
-	if !z.counted {
-		z.elems = 0
+	if !z.counted() {
+		var sum int64
 		for x := z.sk.zsl.first(); x != nil; x = x.next() {
-			z.elems += zsetMemberMem(len(x.member), x.nlevel)
+			sum += zsetMemberMem(len(x.member), x.nlevel)
 		}
-		z.counted = true
+		z.setTotal(sum)
 	}
-	return zsetStructMem + zskipMem + dictMem + bucketsMem(z.sk.dict.Buckets()) + zNodeMem(z.sk.zsl.head.nlevel) + z.elems
+	return zsetStructMem + zskipMem + dictMem + bucketsMem(z.sk.dict.Buckets()) + zNodeMem(z.sk.zsl.head.nlevel) + z.total()
 }
 
 // Score returns member's score.

@@ -16,7 +16,8 @@ OTHER_PKGS = $(shell $(GO) list ./... | grep -Ev '/(engine|resp|tenancy|persiste
 FUZZ_TARGETS := ./resp:FuzzReader ./resp:FuzzParseLen ./engine:FuzzParseDouble ./engine:FuzzParseLongDouble \
                 ./engine:FuzzStringCommands ./engine:FuzzHLLSparse ./engine:FuzzHLLCommands \
                 ./engine:FuzzOutputBufferLimits ./persistence/rdb:FuzzReadValue ./persistence/rdb:FuzzLZF ./persistence/rdb:FuzzFileReader \
-                ./persistence/snapshot:FuzzDecodeChunk
+                ./persistence/snapshot:FuzzDecodeChunk \
+                ./engine/script/lualib:FuzzCJSONDecode ./engine/script/lualib:FuzzCmsgpackUnpack ./engine/script/lualib:FuzzStructUnpack
 FUZZTIME     ?= 30s
 # A hung test fails the run (with every goroutine's stack) instead of
 # stalling CI; the whole suite takes well under a minute.

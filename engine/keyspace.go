@@ -119,6 +119,8 @@ type Namespace struct {
 	// cmdStats are a tenant namespace's own command counters, indexed by
 	// Command.ID (cmdstats.go); nil until its first command.
 	cmdStats atomic.Pointer[[]CommandStats]
+	// attached is the front end's own state for the namespace (Attached).
+	attached sync.Map
 }
 
 // NamespaceStats are counters a namespace keeps for INFO.
@@ -151,6 +153,22 @@ func newNamespace(n *Node, name string, dbs int) *Namespace {
 
 func newDB(ns *Namespace, index int) *DB {
 	return &DB{ns: ns, index: index, data: newDBData(ns)}
+}
+
+// Attached returns the front end's value for key in the namespace (state
+// the engine does not know, such as its scripts), made by mk on first use.
+func (ns *Namespace) Attached(key any, mk func() any) any {
+	if v, ok := ns.attached.Load(key); ok {
+		return v
+	}
+	v, _ := ns.attached.LoadOrStore(key, mk())
+	return v
+}
+
+// Attachment returns the front end's value for key, or nil if it has none.
+func (ns *Namespace) Attachment(key any) any {
+	v, _ := ns.attached.Load(key)
+	return v
 }
 
 // Name returns the namespace's name ("" for the default namespace).

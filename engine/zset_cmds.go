@@ -28,7 +28,7 @@ var zsetCommands = []*Command{
 	{Name: "zremrangebylex", Arity: 4, Flags: Write, First: 1, Last: 1, Step: 1, Group: "sorted-set", Run: cmdZRemRangeByLex},
 	{Name: "zpopmin", Arity: -2, Flags: Write | Fast, First: 1, Last: 1, Step: 1, Group: "sorted-set", Run: cmdZPopMin},
 	{Name: "zpopmax", Arity: -2, Flags: Write | Fast, First: 1, Last: 1, Step: 1, Group: "sorted-set", Run: cmdZPopMax},
-	{Name: "zmpop", Arity: -4, Flags: Write, Keys: numKeysAt(1), Group: "sorted-set", Run: cmdZMPop},
+	{Name: "zmpop", Arity: -4, Flags: Write, Keys: NumKeysAt(1), Group: "sorted-set", Run: cmdZMPop},
 	{Name: "zrange", Arity: -4, Flags: ReadOnly, First: 1, Last: 1, Step: 1, Group: "sorted-set", Run: cmdZRange},
 	{Name: "zrevrange", Arity: -4, Flags: ReadOnly, First: 1, Last: 1, Step: 1, Group: "sorted-set", Run: cmdZRevRange},
 	{Name: "zrangebyscore", Arity: -4, Flags: ReadOnly, First: 1, Last: 1, Step: 1, Group: "sorted-set", Run: cmdZRangeByScore},
@@ -40,10 +40,10 @@ var zsetCommands = []*Command{
 	{Name: "zscan", Arity: -3, Flags: ReadOnly, First: 1, Last: 1, Step: 1, Group: "sorted-set", Run: cmdZScan},
 }
 
-// numKeysAt returns a Keys func for commands whose numkeys argument is at
+// NumKeysAt returns a Keys func for commands whose numkeys argument is at
 // index i and whose keys follow it. A bad numkeys yields no keys: the
 // handler then replies with the error before touching any key.
-func numKeysAt(i int) func(args [][]byte) []int {
+func NumKeysAt(i int) func(args [][]byte) []int {
 	return func(args [][]byte) []int {
 		if i >= len(args) {
 			return nil

@@ -12,10 +12,10 @@ import (
 // or plain sets (whose members score 1).
 
 var zsetOpCommands = []*Command{
-	{Name: "zunion", Arity: -3, Flags: ReadOnly, Keys: numKeysAt(1), Group: "sorted-set", Run: cmdZUnion},
-	{Name: "zinter", Arity: -3, Flags: ReadOnly, Keys: numKeysAt(1), Group: "sorted-set", Run: cmdZInter},
-	{Name: "zdiff", Arity: -3, Flags: ReadOnly, Keys: numKeysAt(1), Group: "sorted-set", Run: cmdZDiff},
-	{Name: "zintercard", Arity: -3, Flags: ReadOnly, Keys: numKeysAt(1), Group: "sorted-set", Run: cmdZInterCard},
+	{Name: "zunion", Arity: -3, Flags: ReadOnly, Keys: NumKeysAt(1), Group: "sorted-set", Run: cmdZUnion},
+	{Name: "zinter", Arity: -3, Flags: ReadOnly, Keys: NumKeysAt(1), Group: "sorted-set", Run: cmdZInter},
+	{Name: "zdiff", Arity: -3, Flags: ReadOnly, Keys: NumKeysAt(1), Group: "sorted-set", Run: cmdZDiff},
+	{Name: "zintercard", Arity: -3, Flags: ReadOnly, Keys: NumKeysAt(1), Group: "sorted-set", Run: cmdZInterCard},
 	{Name: "zunionstore", Arity: -4, Flags: Write | DenyOOM, First: 1, Last: 1, Step: 1, Keys: storeKeysAt(2), Group: "sorted-set", Run: cmdZUnionStore},
 	{Name: "zinterstore", Arity: -4, Flags: Write | DenyOOM, First: 1, Last: 1, Step: 1, Keys: storeKeysAt(2), Group: "sorted-set", Run: cmdZInterStore},
 	{Name: "zdiffstore", Arity: -4, Flags: Write | DenyOOM, First: 1, Last: 1, Step: 1, Keys: storeKeysAt(2), Group: "sorted-set", Run: cmdZDiffStore},
@@ -23,7 +23,7 @@ var zsetOpCommands = []*Command{
 
 // storeKeysAt is numKeysAt for commands with a destination key at 1.
 func storeKeysAt(i int) func(args [][]byte) []int {
-	nk := numKeysAt(i)
+	nk := NumKeysAt(i)
 	return func(args [][]byte) []int {
 		return append([]int{1}, nk(args)...)
 	}

@@ -270,6 +270,8 @@ func (s *Server) registerParams() {
 	// resizeReplicationBacklog does.
 	cfg.Register(engine.NewNumParam(engine.NumParam{Name: "repl-backlog-size", Min: 1, Max: longMax, Memory: true,
 		Default: 10 << 20, OnSet: func(v int64) { x.replBacklogSize.Store(max(v, replBacklogMinSize)) }}, &x.replBacklogSize))
+	cfg.Register(engine.NewNumParam(engine.NumParam{Name: "busy-reply-threshold", Aliases: []string{"lua-time-limit"},
+		Min: 0, Max: longMax, Default: 5000}, &x.busyThresholdMs))
 	cfg.Register(engine.ConstParam("enable-debug-command", nil, x.enableDebug))
 	cfg.Register(engine.ConstParam("enable-protected-configs", nil, x.enableProtected))
 	cfg.Register(engine.NewBoolParam("extended-redis-compatibility", nil, 0, false, &x.redisCompat, nil))

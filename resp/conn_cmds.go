@@ -35,6 +35,7 @@ func (s *Server) commands() []*engine.Command {
 		s.latencyCommands(),
 		s.pubsubCommands(),
 		s.multiCommands(),
+		s.scriptCommands(),
 		s.kvCommands(),
 	} {
 		out = append(out, group...)

@@ -413,7 +413,7 @@ func (s *Server) infoStats(b *bytes.Buffer, of *engine.Namespace) {
 	field(b, "expire_cycle_cpu_milliseconds", 0)
 	field(b, "evicted_keys", evicted)
 	field(b, "evicted_clients", 0)
-	field(b, "evicted_scripts", 0)
+	field(b, "evicted_scripts", s.scriptStatsOf(of).evicted) // scripting.go
 	field(b, "total_eviction_exceeded_time", exceeded.Milliseconds())
 	field(b, "current_eviction_exceeded_time", exceededNow.Milliseconds())
 	field(b, "keyspace_hits", hits)

@@ -68,10 +68,12 @@ func (s *Server) clientsMemory() int64 {
 // was refused (and replied to).
 func (s *session) oomRefusal(cmd *engine.Command) bool {
 	ns := s.cl.NS
+	s.preOOM = false
 	if !ns.MemoryLimited() {
 		return false
 	}
-	if ns.PerformEvictions() != engine.EvictFail || !s.deniedOnOOM(cmd) {
+	s.preOOM = ns.PerformEvictions() == engine.EvictFail
+	if !s.preOOM || !s.deniedOnOOM(cmd) {
 		return false
 	}
 	s.cl.NS.CountRejected(cmd)
@@ -202,19 +204,20 @@ func (s *Server) infoMemory(b *bytes.Buffer, ns *engine.Namespace) {
 	field(b, "allocator_muzzy", 0)
 	field(b, "total_system_memory", totalSys)
 	field(b, "total_system_memory_human", bytesToHuman(totalSys))
-	field(b, "used_memory_lua", 0)
-	field(b, "used_memory_vm_eval", 0)
-	field(b, "used_memory_lua_human", "0B")
-	field(b, "used_memory_scripts_eval", 0)
-	field(b, "number_of_cached_scripts", 0)
+	sc := s.scriptStatsOf(ns) // scripting.go
+	field(b, "used_memory_lua", sc.lua)
+	field(b, "used_memory_vm_eval", sc.lua)
+	field(b, "used_memory_lua_human", bytesToHuman(u64(sc.lua)))
+	field(b, "used_memory_scripts_eval", sc.mem)
+	field(b, "number_of_cached_scripts", sc.n)
 	field(b, "number_of_functions", 0)
 	field(b, "number_of_libraries", 0)
 	field(b, "used_memory_vm_functions", 0)
-	field(b, "used_memory_vm_total", 0)
-	field(b, "used_memory_vm_total_human", "0B")
+	field(b, "used_memory_vm_total", sc.lua)
+	field(b, "used_memory_vm_total_human", bytesToHuman(u64(sc.lua)))
 	field(b, "used_memory_functions", 0)
-	field(b, "used_memory_scripts", 0)
-	field(b, "used_memory_scripts_human", "0B")
+	field(b, "used_memory_scripts", sc.mem)
+	field(b, "used_memory_scripts_human", bytesToHuman(u64(sc.mem)))
 	field(b, "maxmemory", o.maxmemory)
 	field(b, "maxmemory_human", bytesToHuman(u64(o.maxmemory)))
 	field(b, "maxmemory_policy", o.policy)

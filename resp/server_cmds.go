@@ -88,6 +88,12 @@ type serverExt struct {
 	// backlog, and the setting is only kept and reported, as on a Valkey
 	// primary that never had a replica.
 	replBacklogSize atomic.Int64
+	// busyThresholdMs is busy-reply-threshold (lua-time-limit): how long
+	// a script runs before other clients of its namespace get BUSY.
+	busyThresholdMs atomic.Int64
+	// scriptsRunning counts the scripts running on the node, so that
+	// commands look for a busy script only while there is one.
+	scriptsRunning atomic.Int64
 	// Protected actions, enable-debug-command and
 	// enable-protected-configs: "no", "yes" or "local".
 	enableDebug, enableProtected string

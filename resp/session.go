@@ -34,6 +34,10 @@ type session struct {
 	// closeAfterReply makes the loop flush and close after this command
 	// (QUIT, protocol errors, CLIENT KILL of itself).
 	closeAfterReply bool
+	// preOOM is set when the maxmemory gate before the current command
+	// found memory exhausted (Valkey's pre_command_oom_state); scripts
+	// read it (scripting.go).
+	preOOM bool
 
 	// Fields other connections read (CLIENT LIST, INFO) are atomics or
 	// guarded by info.
@@ -225,6 +229,12 @@ func (s *session) handle(args [][]byte) {
 	if s.srv.persist.loading.Load() && !cmd.Has(engine.Loading) {
 		s.cl.NS.CountRejected(cmd)
 		s.reject(cmd, ErrLoading)
+		s.afterReply(mark)
+		return
+	}
+	if msg := s.busyRefusal(cmd); msg != "" { // scripting.go
+		s.cl.NS.CountRejected(cmd)
+		s.reject(cmd, msg)
 		s.afterReply(mark)
 		return
 	}

@@ -83,6 +83,10 @@ func compileChunk(src []byte, chunkname string, base int) (proto *lua.FunctionPr
 	if err != nil {
 		return nil, gopherSyntaxError(name, err)
 	}
+	// Lua 5.1's main chunk is vararg without the compatibility arg
+	// table (no name reaches it); gopher-lua would build that table at
+	// every run.
+	proto.IsVarArg &^= lua.VarArgNeedsArg
 	return proto, ""
 }
 

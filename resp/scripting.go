@@ -43,14 +43,20 @@ func (s *Server) scriptCommands() []*engine.Command {
 // scripts is a namespace's scripting state.
 type scripts struct {
 	cache *script.Cache
-	// mu guards running, which SCRIPT KILL reads from other sessions.
+	// mu guards running, which SCRIPT KILL reads from other sessions,
+	// and kill, the context scripts run with until SCRIPT KILL cancels
+	// it (one for many runs: a context per run costs more than a short
+	// script).
 	mu      sync.Mutex
 	running *runningScript
+	kill    context.Context
+	killFn  context.CancelFunc
 }
 
 // runningScript is the script a namespace is running.
 type runningScript struct {
-	start  time.Time
+	start time.Time
+	// cancel cancels the namespace's kill context.
 	cancel context.CancelFunc
 	// wrote is set once the script has run a write command: it can no
 	// longer be killed.
@@ -122,10 +128,13 @@ func (s *Server) cmdEval(c *engine.Ctx) {
 		c.Error(msg)
 		return
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	run := &runningScript{start: time.Now(), cancel: cancel}
+	run := &runningScript{start: time.Now()}
 	st.mu.Lock()
+	if st.kill == nil || st.kill.Err() != nil {
+		st.kill, st.killFn = context.WithCancel(context.Background())
+	}
+	ctx := st.kill
+	run.cancel = st.killFn
 	st.running = run
 	st.mu.Unlock()
 	s.x.scriptsRunning.Add(1)
@@ -257,9 +266,10 @@ func (s *Server) cmdScriptFlush(c *engine.Ctx) {
 func (s *Server) cmdScriptKill(c *engine.Ctx) {
 	st := s.scriptsOf(c.Client.NS)
 	st.mu.Lock()
-	run := st.running
-	st.mu.Unlock()
-	switch {
+	defer st.mu.Unlock()
+	// Cancelling under the lock cancels the script that is running: a
+	// later one finds the context cancelled and makes a fresh one.
+	switch run := st.running; {
 	case run == nil:
 		c.Error(script.ErrNotBusy)
 	case run.wrote.Load():

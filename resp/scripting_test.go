@@ -142,3 +142,14 @@ func TestScriptOOM(t *testing.T) {
 	is(t, c, "+OK\r\n", "EVAL", "#!lua flags=allow-oom\nreturn redis.call('SET', 'x', 'y')", "0")
 	is(t, c, "+OK\r\n", "CONFIG", "SET", "maxmemory", "0")
 }
+
+// WAIT never blocks inside a script or a transaction: with no replicas it
+// answers 0 at once, where a plain WAIT 1 0 would block for ever.
+func TestWaitInsideScriptAndMulti(t *testing.T) {
+	n := resptest.Start(t, nil, nil)
+	c := n.Dial(t)
+	is(t, c, ":0\r\n", "EVAL", "return redis.pcall('wait', '1', '0')", "0")
+	is(t, c, "+OK\r\n", "MULTI")
+	is(t, c, "+QUEUED\r\n", "WAIT", "1", "0")
+	is(t, c, "*1\r\n:0\r\n", "EXEC")
+}

@@ -576,7 +576,10 @@ func (s *Server) cmdWait(c *engine.Ctx) {
 	if !ok {
 		return
 	}
-	if n <= 0 {
+	// With no replicas no write is ever acknowledged. Inside MULTI or a
+	// script (NoBlock) WAIT answers at once, as Valkey's does for a
+	// client that may not block.
+	if n <= 0 || c.NoBlock {
 		c.R.Int(0)
 		return
 	}

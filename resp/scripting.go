@@ -35,6 +35,7 @@ func (s *Server) scriptCommands() []*engine.Command {
 			{Name: "exists", Arity: -3, Flags: base, Run: s.cmdScriptExists},
 			{Name: "flush", Arity: -2, Flags: base, Run: s.cmdScriptFlush},
 			{Name: "kill", Arity: 2, Flags: base | engine.AllowBusy, Run: s.cmdScriptKill},
+			{Name: "show", Arity: 3, Flags: base, Run: s.cmdScriptShow},
 			{Name: "help", Arity: 2, Flags: engine.Loading | engine.Stale | engine.NoKeyspace, Run: cmdScriptHelp},
 		}},
 	}
@@ -261,6 +262,16 @@ func (s *Server) cmdScriptFlush(c *engine.Ctx) {
 	c.OK()
 }
 
+// cmdScriptShow replies a cached script's body (Valkey 8).
+func (s *Server) cmdScriptShow(c *engine.Ctx) {
+	sc := s.scriptsOf(c.Client.NS).cache.Get(string(c.Args[2]))
+	if sc == nil {
+		c.Error(script.ErrNoScript)
+		return
+	}
+	c.R.BulkString(sc.Body)
+}
+
 // cmdScriptKill stops the namespace's running script unless it has
 // written. It takes no keyspace lock: the script holds the namespace.
 func (s *Server) cmdScriptKill(c *engine.Ctx) {
@@ -285,14 +296,16 @@ var scriptHelp = []string{
 	"    Return information about the existence of the scripts in the script cache.",
 	"FLUSH [ASYNC|SYNC]",
 	"    Flush the Lua scripts cache. Very dangerous on replicas.",
-	"    When called without the optional mode argument, the behavior is determined by the",
-	"    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+	"    When called without the optional mode argument, the behavior is determined",
+	"     by the lazyfree-lazy-user-flush configuration directive. Valid modes are:",
 	"    * ASYNC: Asynchronously flush the scripts cache.",
 	"    * SYNC: Synchronously flush the scripts cache.",
 	"KILL",
 	"    Kill the currently executing Lua script.",
 	"LOAD <script>",
 	"    Load a script into the scripts cache without executing it.",
+	"SHOW <sha1>",
+	"    Show a script from the scripts cache.",
 }
 
 func cmdScriptHelp(c *engine.Ctx) { replyHelp(c, string(c.Args[0]), scriptHelp...) }

@@ -153,3 +153,14 @@ func TestWaitInsideScriptAndMulti(t *testing.T) {
 	is(t, c, "+QUEUED\r\n", "WAIT", "1", "0")
 	is(t, c, "*1\r\n:0\r\n", "EXEC")
 }
+
+// SCRIPT SHOW replies a cached body, NOSCRIPT otherwise (Valkey 8).
+func TestScriptShow(t *testing.T) {
+	n := resptest.Start(t, nil, nil)
+	c := n.Dial(t)
+	is(t, c, "$40\r\n4f5a49d7b18244a3b100d159b78b51474e23e081\r\n", "SCRIPT", "LOAD", "return 'dump'")
+	is(t, c, "$13\r\nreturn 'dump'\r\n", "SCRIPT", "SHOW", "4f5a49d7b18244a3b100d159b78b51474e23e081")
+	is(t, c, "-NOSCRIPT No matching script.\r\n", "SCRIPT", "SHOW", "b534286061d4b06c06015ae8")
+	is(t, c, "+OK\r\n", "SCRIPT", "FLUSH")
+	is(t, c, "-NOSCRIPT No matching script.\r\n", "SCRIPT", "SHOW", "4f5a49d7b18244a3b100d159b78b51474e23e081")
+}

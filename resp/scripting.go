@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -92,9 +91,9 @@ func (s *Server) scriptLog(level int, msg string) {
 // cmdEval is EVAL, EVALSHA, EVAL_RO and EVALSHA_RO: the dispatcher holds
 // the namespace exclusively (the Exclusive flag, or EXEC's lock).
 func (s *Server) cmdEval(c *engine.Ctx) {
-	n, err := strconv.ParseInt(string(c.Args[2]), 10, 64)
+	n, ok := parseLongLong(c.Args[2])
 	switch {
-	case err != nil:
+	case !ok:
 		c.Error(engine.ErrNotInt)
 		return
 	case n < 0:
